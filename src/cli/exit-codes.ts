@@ -1,0 +1,18 @@
+/**
+ * Process exit codes. The README's "Exit codes" table documents exactly these; cron wrappers
+ * and tests import them instead of repeating numbers.
+ */
+export const EXIT = {
+  /** Everything asked for was done. */
+  OK: 0,
+  /** The command failed (ARM unreachable, credential rejected, database unreadable...). */
+  FAILURE: 1,
+  /** Bad flags, arguments, SQL or input files: nothing was changed. */
+  USAGE: 2,
+  /** `pull` finished but some scopes failed: their links were left as they were. */
+  PARTIAL: 3,
+  /** Another vpnsync process holds the database's pull lock (sysexits EX_TEMPFAIL). */
+  LOCKED: 75,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

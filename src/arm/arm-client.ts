@@ -1,0 +1,261 @@
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  bearerTokenAuthenticationPolicy,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  RestError,
+  type HttpClient,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineResponse,
+  createDefaultHttpClient,
+} from '@azure/core-rest-pipeline';
+import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
+import { systemClock, type Clock } from './clock.js';
+import { subscriptionOf } from './resource-id.js';
+import { ARM_READ_BUCKET, SubscriptionPacer, type TokenBucketOptions } from './token-bucket.js';
+
+/** Public ARM endpoint (Azure global cloud). */
+export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+/** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
+export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
+/** Per-attempt timeout: a hung response is abandoned and retried after this long. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Retries per request for 429, 5xx, timeouts and dropped connections. */
+export const DEFAULT_MAX_RETRIES = 6;
+// A 200 whose body is not JSON (truncated by a proxy, say) is retried this many times by
+// hand: the SDK's retry policies only look at status codes and transport errors.
+const MALFORMED_BODY_RETRIES = 3;
+
+export interface ArmClientOptions {
+  endpoint: string;
+  credential: TokenCredential;
+  /** api-version for Microsoft.Network calls. */
+  apiVersion: string;
+  clock?: Clock;
+  maxRetries?: number;
+  /** First back-off delay; grows exponentially with jitter (the SDK's exponential strategy). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  requestTimeoutMs?: number;
+  /** Client-side pacing per subscription; false to send as fast as concurrency allows. */
+  pacing?: TokenBucketOptions | false;
+  /** Receives one line per retry or throttling event (never headers or tokens). */
+  log?: (line: string) => void;
+  /** Test seam: the HTTP client under the pipeline. */
+  httpClient?: HttpClient;
+}
+
+/** Counters of what was sent, for the pull summary and the benchmark. */
+export interface ArmStats {
+  /** HTTP attempts, retries included. */
+  requests: number;
+  /** Attempts answered 429. */
+  throttled: number;
+  /** Attempts that were retries. */
+  retries: number;
+}
+
+export interface ArmResponse {
+  status: number;
+  body: unknown;
+  requestId: string | undefined;
+  headers: PipelineResponse['headers'];
+}
+
+export interface ListResult {
+  items: unknown[];
+  pages: number;
+  requestId: string | undefined;
+}
+
+/**
+ * Talks to ARM through the Azure SDK's pipeline: bearer tokens (one refresh shared by all
+ * concurrent requests), retries honouring Retry-After, exponential back-off with jitter,
+ * HTTPS_PROXY, header redaction. Adds what the SDK does not do: per-subscription pacing,
+ * retrying timeouts and malformed bodies, nextLink paging with loop detection, and ArmError.
+ */
+export class ArmClient {
+  readonly stats: ArmStats = { requests: 0, throttled: 0, retries: 0 };
+  readonly endpoint: URL;
+  readonly apiVersion: string;
+  private readonly pipeline: Pipeline;
+  private readonly httpClient: HttpClient;
+  private readonly timeoutMs: number;
+  private readonly pacer: SubscriptionPacer | undefined;
+  private readonly log: (line: string) => void;
+  // The retry policy re-sends the same request object: seeing it again means a retry.
+  private readonly attempted = new WeakSet<object>();
+
+  constructor(options: ArmClientOptions) {
+    this.endpoint = new URL(options.endpoint);
+    this.apiVersion = options.apiVersion;
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.log = options.log ?? (() => undefined);
+    const clock = options.clock ?? systemClock;
+    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? ARM_READ_BUCKET, clock);
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    this.pipeline = createPipelineFromOptions({
+      retryOptions: {
+        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+        retryDelayInMs: options.retryDelayMs ?? 800,
+        maxRetryDelayInMs: options.maxRetryDelayMs ?? 30_000,
+      },
+      userAgentOptions: { userAgentPrefix: 'vpnsync' },
+    });
+    // Runs once per attempt (inside the retry policy): pacing, counting, timeouts as retryable.
+    this.pipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
+    this.pipeline.addPolicy(
+      bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: `${this.endpoint.origin}/.default` }),
+    );
+  }
+
+  /** GET one ARM resource or page; throws ArmError on a non-2xx answer after retries. */
+  async get(pathOrUrl: string, apiVersion: string = this.apiVersion): Promise<ArmResponse> {
+    return this.send('GET', pathOrUrl, apiVersion);
+  }
+
+  /** POST to an ARM action (no body); returns the raw answer (202 for long-running actions). */
+  async post(pathOrUrl: string, apiVersion: string = this.apiVersion): Promise<ArmResponse> {
+    return this.send('POST', pathOrUrl, apiVersion);
+  }
+
+  /**
+   * Follows `nextLink` until the last page. A nextLink seen before (a server-side loop) or
+   * pointing at another host (the bearer token must not leave ARM) fails the listing.
+   */
+  async listAll(path: string, apiVersion: string = this.apiVersion): Promise<ListResult> {
+    const items: unknown[] = [];
+    const seen = new Set<string>();
+    let next: string | undefined = path;
+    let pages = 0;
+    let requestId: string | undefined;
+    while (next) {
+      const res = await this.get(next, apiVersion);
+      pages += 1;
+      requestId ??= res.requestId;
+      const body = res.body as { value?: unknown; nextLink?: unknown } | null;
+      if (!body || typeof body !== 'object' || !Array.isArray(body.value)) {
+        throw new ArmError({ message: 'expected a list page ({ value: [...] })', code: 'UnexpectedBody', status: res.status, requestId: res.requestId, path: pathOf(next) });
+      }
+      items.push(...body.value);
+      const link = typeof body.nextLink === 'string' && body.nextLink !== '' ? body.nextLink : undefined;
+      if (link) {
+        if (seen.has(link)) {
+          throw new ArmError({ message: `nextLink loop: page ${pages} points back to an earlier page`, code: 'NextLinkLoop', status: res.status, requestId: res.requestId, path: pathOf(path) });
+        }
+        seen.add(link);
+      }
+      next = link;
+    }
+    return { items, pages, requestId };
+  }
+
+  private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string): Promise<ArmResponse> {
+    const url = this.resolve(pathOrUrl, apiVersion);
+    const path = pathOf(url);
+    for (let attempt = 0; ; attempt++) {
+      const request = createPipelineRequest({ url, method, timeout: this.timeoutMs });
+      let response: PipelineResponse;
+      try {
+        response = await this.pipeline.sendRequest(this.httpClient, request);
+      } catch (e) {
+        throw transportError(e, path);
+      }
+      const requestId = response.headers.get('x-ms-request-id') ?? undefined;
+      if (response.status < 200 || response.status >= 300) {
+        throw armErrorFromResponse(response.status, response.bodyAsText ?? undefined, requestId, path);
+      }
+      const text = response.bodyAsText ?? '';
+      if (text === '') return { status: response.status, body: undefined, requestId, headers: response.headers };
+      try {
+        return { status: response.status, body: JSON.parse(text), requestId, headers: response.headers };
+      } catch {
+        if (attempt >= MALFORMED_BODY_RETRIES) {
+          throw new ArmError({ message: `response body is not valid JSON (${MALFORMED_BODY_RETRIES + 1} attempts)`, code: 'MalformedJson', status: response.status, requestId, path });
+        }
+        this.stats.retries += 1;
+        this.log(`retrying ${method} ${path}: response body was not valid JSON (request id ${requestId ?? 'none'})`);
+      }
+    }
+  }
+
+  /** Absolute URL on this endpoint, with api-version added when the path has none. */
+  private resolve(pathOrUrl: string, apiVersion: string): string {
+    const url = new URL(pathOrUrl, this.endpoint);
+    if (url.origin !== this.endpoint.origin) {
+      throw new ArmError({ message: `refusing to follow a link to ${url.origin}: the bearer token is only sent to ${this.endpoint.origin}`, code: 'ForeignLink', path: url.pathname });
+    }
+    if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
+    return url.toString();
+  }
+
+  private attemptPolicy(): PipelinePolicy {
+    return {
+      name: 'vpnsyncAttempt',
+      sendRequest: async (request, next) => {
+        const sub = subscriptionOf(request.url);
+        const bucket = this.pacer?.bucket(sub);
+        // Only reads draw on the read bucket; POST actions have ARM's separate write budget.
+        if (bucket && request.method === 'GET') await bucket.acquire(request.abortSignal as AbortSignal | undefined);
+        if (this.attempted.has(request)) this.stats.retries += 1;
+        this.attempted.add(request);
+        this.stats.requests += 1;
+        let response: PipelineResponse;
+        try {
+          response = await next(request);
+        } catch (e) {
+          // The SDK's HTTP client turns its own timeout into an abort, which the retry policy
+          // would not retry; present it as the system error a timeout is.
+          if (isAbortError(e) && !request.abortSignal?.aborted) {
+            this.log(`request timed out after ${request.timeout} ms: ${request.method} ${pathOf(request.url)}`);
+            throw new RestError(`request timed out after ${request.timeout} ms`, { code: 'ETIMEDOUT', request });
+          }
+          if (e instanceof RestError && e.code) this.log(`${e.code} on ${request.method} ${pathOf(request.url)}`);
+          throw e;
+        }
+        const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
+        if (bucket && request.method === 'GET' && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining);
+        if (response.status === 429) {
+          this.stats.throttled += 1;
+          bucket?.observeThrottled();
+          this.log(`throttled (429) on ${pathOf(request.url)}; Retry-After ${response.headers.get('retry-after') ?? 'not given'}`);
+        } else if (response.status >= 500) {
+          this.log(`HTTP ${response.status} on ${request.method} ${pathOf(request.url)} (request id ${response.headers.get('x-ms-request-id') ?? 'none'})`);
+        }
+        return response;
+      },
+    };
+  }
+}
+
+function isAbortError(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
+}
+
+/** The path of an ARM URL without its query string (query strings may carry skip tokens). */
+export function pathOf(url: string): string {
+  try {
+    return new URL(url, 'https://arm.invalid').pathname;
+  } catch {
+    return url.split('?')[0] ?? url;
+  }
+}
+
+/** Maps a transport or authentication failure to ArmError (token errors keep only their message). */
+function transportError(e: unknown, path: string): ArmError {
+  if (e instanceof ArmError) return e;
+  if (e instanceof RestError) {
+    const status = e.statusCode ?? e.response?.status;
+    if (status !== undefined) {
+      return armErrorFromResponse(status, e.response?.bodyAsText ?? undefined, e.response?.headers.get('x-ms-request-id') ?? undefined, path);
+    }
+    return new ArmError({ message: oneLine(e.message), code: e.code ?? 'RequestFailed', path, cause: e });
+  }
+  const err = e as Error & { code?: string };
+  const name = err?.name ?? '';
+  if (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError') {
+    return new ArmError({ message: oneLine(err.message.split('\n')[0] ?? err.message), code: 'CredentialError', path, cause: e });
+  }
+  return new ArmError({ message: oneLine(err?.message ?? String(e)), code: err?.code ?? 'RequestFailed', path, cause: e });
+}

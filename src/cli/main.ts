@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ArmError } from '../arm/arm-error.js';
+import { PullLockedError } from '../store/pull-lock.js';
+import { StoreError } from '../store/store-error.js';
+import { NormaliseError } from '../sync/normalise.js';
+import { demoCommand } from './commands/demo.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { migrateCommand } from './commands/migrate.js';
+import { pullCommand } from './commands/pull.js';
+import { queryCommand } from './commands/query.js';
+import { CliError, UsageError } from './errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { GlobalArgs } from './global-options.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Runs the CLI and returns the exit code. The one place errors become messages (one line on
+ * stderr; the stack only with --debug) and exit codes; commands only throw or set process.exitCode.
+ */
+export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
+  // Everything vpnsync writes (database, WAL, reports, certificates) is private to its user.
+  process.umask(0o077);
+  const debug = argv.includes('--debug');
+  process.exitCode = EXIT.OK;
+  try {
+    await yargs(argv)
+      .scriptName('vpnsync')
+      .usage('vpnsync <command> [options]\n\nAn offline SQLite copy of your Azure Virtual WAN VPN site link connections.')
+      .option('db', { type: 'string', global: true, describe: 'Database file (env VPNSYNC_DB; default data/vpnsync.db in the vpnsync folder)' })
+      .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' })
+      .command(pullCommand)
+      .command(queryCommand)
+      .command(migrateCommand)
+      .command(demoCommand)
+      .command(emulatorCommand as never)
+      .demandCommand(1, 'Expected a command; run vpnsync --help to see them')
+      .recommendCommands()
+      .strict()
+      .version(VERSION)
+      .help()
+      .alias('h', 'help')
+      .wrap(Math.min(110, process.stdout.columns || 110))
+      .exitProcess(false)
+      .fail((message: string | undefined, error: Error | undefined) => {
+        if (error) throw error instanceof CliError ? error : error;
+        throw new UsageError(message ?? 'Invalid arguments; run vpnsync --help');
+      })
+      .parseAsync();
+  } catch (e) {
+    const [code, message] = describeError(e);
+    process.stderr.write(`vpnsync: ${message}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = code;
+  }
+  return Number(process.exitCode ?? EXIT.OK);
+}
+
+/** Maps any error to an exit code and a one-line message. */
+export function describeError(e: unknown): [ExitCode, string] {
+  if (e instanceof CliError) return [e.exitCode, oneLine(e.message)];
+  if (e instanceof PullLockedError) return [EXIT.LOCKED, oneLine(e.message)];
+  if (e instanceof StoreError) {
+    const code = e.reason === 'missing' ? EXIT.USAGE : e.reason === 'busy' ? EXIT.LOCKED : EXIT.FAILURE;
+    return [code, oneLine(e.message)];
+  }
+  if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}`)];
+  if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
+  const message = e instanceof Error ? e.message : String(e);
+  return [EXIT.FAILURE, oneLine(`unexpected error: ${message} (run with --debug for details)`)];
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Entry point for bin/vpnsync.js. */
+export async function run(): Promise<void> {
+  process.exitCode = await main();
+}

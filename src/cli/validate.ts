@@ -1,0 +1,46 @@
+import { UsageError } from './errors.js';
+
+/**
+ * A yargs `coerce` for integer options: "Expected --concurrency to be an integer from 1 to 256,
+ * got 'x'". Throwing from coerce makes yargs fail the parse with this message.
+ */
+export function integerIn(flag: string, min: number, max: number): (value: unknown) => number | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    const text = String(last).trim();
+    const n = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`Expected ${flag} to be an integer from ${min} to ${max}, got '${String(last)}'`);
+    }
+    return n;
+  };
+}
+
+/** A yargs `coerce` for string options that must match a pattern. */
+export function matching(flag: string, pattern: RegExp, expected: string): (value: unknown) => string | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const last = String(Array.isArray(value) ? value[value.length - 1] : value);
+    if (!pattern.test(last)) throw new UsageError(`Expected ${flag} to be ${expected}, got '${last}'`);
+    return last;
+  };
+}
+
+/** A yargs `coerce` for an https URL (plain http only to loopback, where nothing can listen in). */
+export function armEndpoint(flag: string): (value: unknown) => string | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const text = String(Array.isArray(value) ? value[value.length - 1] : value).trim();
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new UsageError(`Expected ${flag} to be an https URL such as https://management.azure.com, got '${text}'`);
+    }
+    if (url.protocol !== 'https:') {
+      throw new UsageError(`Expected ${flag} to be an https URL (bearer tokens are only sent over TLS), got '${text}'`);
+    }
+    return url.origin;
+  };
+}

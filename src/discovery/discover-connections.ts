@@ -1,0 +1,114 @@
+import type { ArmClient } from '../arm/arm-client.js';
+import { SUBSCRIPTIONS_API_VERSION } from '../arm/arm-client.js';
+import { connectionKey } from '../arm/resource-id.js';
+import { failedScope, okScope, type ScopeResult } from './scope-result.js';
+
+/** What a pull covers. Names match case-insensitively, as ARM's do. */
+export interface PullFilters {
+  /** Subscription ids; empty or absent = every subscription the credential can list. */
+  subscriptions?: readonly string[] | undefined;
+  resourceGroup?: string | undefined;
+  gateway?: string | undefined;
+  connection?: string | undefined;
+}
+
+/** A VPN connection found in a gateway listing. */
+export interface ConnectionRef {
+  subscriptionId: string;
+  resourceGroupName: string;
+  gatewayName: string;
+  connectionName: string;
+  /** Lower-cased connection id. */
+  key: string;
+  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses). */
+  embeddedLinks: unknown[];
+}
+
+export interface Discovery {
+  /** Subscriptions the pull covers (lower-cased). */
+  subscriptions: string[];
+  connections: ConnectionRef[];
+  /** Lower-cased ids of the subscriptions or resource groups whose gateway listing completed. */
+  listedParents: Set<string>;
+  scopes: ScopeResult[];
+}
+
+/** Runs an async task with the pull's concurrency limit (p-limit). */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/**
+ * Finds the VPN connections in scope: the subscription list (unless given), then
+ * VpnGateways_List per subscription (or ListByResourceGroup with a resource group filter),
+ * whose gateways embed their connections. A failed listing becomes a failed scope, not an
+ * exception; only a failed subscription list (nothing could be seen at all) throws.
+ */
+export async function discoverConnections(arm: ArmClient, filters: PullFilters, limit: Limiter): Promise<Discovery> {
+  const scopes: ScopeResult[] = [];
+  let subscriptions: string[];
+  if (filters.subscriptions && filters.subscriptions.length > 0) {
+    subscriptions = [...new Set(filters.subscriptions.map((s) => s.toLowerCase()))];
+  } else {
+    const listed = await arm.listAll('/subscriptions', SUBSCRIPTIONS_API_VERSION);
+    subscriptions = listed.items
+      .filter((s): s is { subscriptionId: string; state?: string } => typeof (s as { subscriptionId?: unknown }).subscriptionId === 'string')
+      .filter((s) => s.state !== 'Deleted')
+      .map((s) => s.subscriptionId.toLowerCase());
+    scopes.push(okScope('subscriptions', '/', subscriptions.length, listed.requestId));
+  }
+
+  const listedParents = new Set<string>();
+  const connections: ConnectionRef[] = [];
+  await Promise.all(
+    subscriptions.map((sub) =>
+      limit(async () => {
+        const parent = filters.resourceGroup ? `/subscriptions/${sub}/resourceGroups/${filters.resourceGroup}` : `/subscriptions/${sub}`;
+        try {
+          const listed = await arm.listAll(`${parent}/providers/Microsoft.Network/vpnGateways`);
+          scopes.push(okScope('gateways', parent, listed.items.length, listed.requestId));
+          listedParents.add(parent.toLowerCase());
+          for (const gw of listed.items) connections.push(...connectionsOf(gw, filters));
+        } catch (e) {
+          scopes.push(failedScope('gateways', parent, e));
+        }
+      }),
+    ),
+  );
+  connections.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { subscriptions, connections, listedParents, scopes };
+}
+
+function connectionsOf(gateway: unknown, filters: PullFilters): ConnectionRef[] {
+  const gw = gateway as { id?: unknown; name?: unknown; properties?: { connections?: unknown } };
+  if (typeof gw.id !== 'string') return [];
+  const gwParts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/vpnGateways\/([^/]+)$/i.exec(gw.id);
+  if (!gwParts) return [];
+  const [, subscriptionId, resourceGroupName, gatewayName] = gwParts as unknown as [string, string, string, string];
+  if (!sameName(filters.resourceGroup, resourceGroupName) || !sameName(filters.gateway, gatewayName)) return [];
+  const list = Array.isArray(gw.properties?.connections) ? (gw.properties.connections as unknown[]) : [];
+  const out: ConnectionRef[] = [];
+  for (const c of list) {
+    const conn = c as { id?: unknown; properties?: { vpnLinkConnections?: unknown } };
+    // The connection's name is the last segment of its id (Microsoft's own example has a
+    // connection whose "name" and id disagree; the id is what ARM routes on).
+    const connectionName = typeof conn.id === 'string' ? conn.id.split('/').pop() : undefined;
+    if (!connectionName || !sameName(filters.connection, connectionName)) continue;
+    const ref = { subscriptionId, resourceGroupName, gatewayName, connectionName };
+    out.push({
+      ...ref,
+      key: connectionKey(ref),
+      embeddedLinks: Array.isArray(conn.properties?.vpnLinkConnections) ? (conn.properties.vpnLinkConnections as unknown[]) : [],
+    });
+  }
+  return out;
+}
+
+function sameName(filter: string | undefined, name: string): boolean {
+  return filter === undefined || filter.toLowerCase() === name.toLowerCase();
+}
+
+/** The lower-cased gateway-listing parent (subscription or resource group) that covers a connection. */
+export function listingParentsOf(ref: Pick<ConnectionRef, 'subscriptionId' | 'resourceGroupName'>): string[] {
+  const sub = `/subscriptions/${ref.subscriptionId}`.toLowerCase();
+  return [sub, `${sub}/resourcegroups/${ref.resourceGroupName}`.toLowerCase()];
+}
+

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type { LinkFieldValues, StoredValue } from '../store/schema.js';
+import { TRACKED_FIELDS, type FieldSpec, type LinkField } from '../sync/fields.js';
+
+/**
+ * "What counts as a change" (DESIGN.md §2.6), used by the recorder, `diff` and `report`:
+ * a tracked field whose comparable value differs. Volatile counters and metadata (etag) never
+ * count, and ids and type names compare without regard to case.
+ */
+export function changedFields(before: Partial<LinkFieldValues>, after: Partial<LinkFieldValues>, fields: readonly FieldSpec[] = TRACKED_FIELDS): LinkField[] {
+  const changed: LinkField[] = [];
+  for (const f of fields) {
+    if (f.role !== 'tracked') continue;
+    const name = f.name as LinkField;
+    if (comparable(f, before[name]) !== comparable(f, after[name])) changed.push(name);
+  }
+  return changed;
+}
+
+/** A digest of the tracked fields' comparable values: equal digests ⇔ no change (fast path for the recorder). */
+export function changeHash(row: Partial<LinkFieldValues>): string {
+  const h = createHash('sha256');
+  for (const f of TRACKED_FIELDS) {
+    const v = comparable(f, row[f.name as LinkField]);
+    // Type-tagged so that the text '1' and the integer 1, or '' and NULL, never collide.
+    h.update(v === null || v === undefined ? '\u0000n' : typeof v === 'number' ? `\u0000i${v}` : `\u0000s${v}`);
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+function comparable(f: FieldSpec, v: StoredValue | undefined): StoredValue | undefined {
+  if (v === undefined) return null;
+  return f.caseInsensitive && typeof v === 'string' ? v.toLowerCase() : v;
+}

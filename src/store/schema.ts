@@ -1,0 +1,94 @@
+import type { Generated } from 'kysely';
+import type { LinkField, ParameterColumn } from '../sync/fields.js';
+
+/** A stored value of one resource field: TEXT (also JSON text), INTEGER (also 0/1) or NULL. */
+export type StoredValue = string | number | null;
+
+/** The resource's 22 fields as stored: booleans as 0/1, arrays/objects as JSON text. */
+export type LinkFieldValues = { [K in LinkField]: StoredValue } & { id: string };
+
+/** The four ListByVpnConnection parameters, derived from each link's id. */
+export type LinkParameters = { [K in ParameterColumn]: string };
+
+/** A row of `vpn_link_connections` (current state). */
+export interface LinkConnectionTable extends LinkFieldValues, LinkParameters {
+  _key: string;
+  _first_seen_pull: number;
+  _last_seen_pull: number;
+  _hash: string;
+  _raw: string;
+}
+
+export type VersionKind = 'added' | 'changed' | 'deleted' | 'restored';
+
+/** A row of `vpn_link_connection_versions`: a full copy of the link at one change. */
+export interface LinkVersionTable extends LinkFieldValues, LinkParameters {
+  _key: string;
+  _pull_id: number;
+  _kind: VersionKind;
+  _changed_columns: string;
+  _hash: string;
+  _raw: string;
+}
+
+export interface TrafficTable {
+  pull_id: number;
+  _key: string;
+  ingress_bytes: number | null;
+  egress_bytes: number | null;
+}
+
+export type PullStatus = 'running' | 'complete' | 'partial' | 'failed';
+export type PullSource = 'arm' | 'import';
+export type PullStrategy = 'links' | 'gateways';
+
+export interface PullTable {
+  id: Generated<number>;
+  source: PullSource;
+  strategy: PullStrategy | null;
+  started_at: string;
+  finished_at: string | null;
+  status: PullStatus;
+  scope: string;
+  pid: number | null;
+  hostname: string | null;
+  links_seen: Generated<number>;
+  links_added: Generated<number>;
+  links_changed: Generated<number>;
+  links_removed: Generated<number>;
+  scopes_ok: Generated<number>;
+  scopes_failed: Generated<number>;
+  requests: Generated<number>;
+  throttled: Generated<number>;
+  error_summary: string | null;
+}
+
+export type ScopeKind = 'subscriptions' | 'gateways' | 'links';
+export type ScopeStatus = 'ok' | 'failed';
+
+export interface PullScopeTable {
+  pull_id: number;
+  kind: ScopeKind;
+  scope_id: string;
+  status: ScopeStatus;
+  items: number;
+  http_status: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  request_id: string | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** The whole schema, for Kysely. */
+export interface Database {
+  meta: MetaTable;
+  pulls: PullTable;
+  pull_scopes: PullScopeTable;
+  vpn_link_connections: LinkConnectionTable;
+  vpn_link_connection_versions: LinkVersionTable;
+  vpn_link_connection_traffic: TrafficTable;
+}

@@ -1,0 +1,71 @@
+import type { ArmClient } from '../arm/arm-client.js';
+import { linkListPath } from '../arm/resource-id.js';
+import type { ConnectionRef, Discovery, Limiter } from '../discovery/discover-connections.js';
+import { failedScope, okScope, type ScopeResult } from '../discovery/scope-result.js';
+import type { PullStrategy } from '../store/schema.js';
+import { NormaliseError, normaliseLink, type Fingerprint, type LinkRecord } from './normalise.js';
+
+/** Default number of concurrent ARM requests in a pull. */
+export const DEFAULT_CONCURRENCY = 16;
+/** Accepted range of --concurrency. */
+export const MAX_CONCURRENCY = 256;
+/** Default strategy: the resource's own SELECT method (ListByVpnConnection), per connection. */
+export const DEFAULT_STRATEGY: PullStrategy = 'links';
+
+export interface FetchedLinks {
+  links: LinkRecord[];
+  /** Lower-cased ids of connections whose complete link list was read in this pull. */
+  completeConnections: Set<string>;
+  scopes: ScopeResult[];
+}
+
+/**
+ * Reads the link connections of every discovered connection: with `links`, one paged
+ * ListByVpnConnection per connection (concurrently, through `limit`); with `gateways`, the links
+ * already embedded in the gateway listing. A connection whose listing or normalisation fails
+ * is a failed scope, and is left out of `completeConnections` so that none of its stored links
+ * can be taken as deleted.
+ */
+export async function fetchLinks(
+  arm: ArmClient,
+  discovery: Discovery,
+  strategy: PullStrategy,
+  fingerprint: Fingerprint,
+  limit: Limiter,
+): Promise<FetchedLinks> {
+  const links: LinkRecord[] = [];
+  const completeConnections = new Set<string>();
+  const scopes: ScopeResult[] = [];
+
+  const accept = (conn: ConnectionRef, items: unknown[], requestId: string | undefined, record: boolean): void => {
+    try {
+      const rows = items.map((item) => normaliseLink(item, fingerprint));
+      links.push(...rows);
+      completeConnections.add(conn.key);
+      if (record) scopes.push(okScope('links', conn.key, rows.length, requestId));
+    } catch (e) {
+      if (!(e instanceof NormaliseError)) throw e;
+      scopes.push({ ...failedScope('links', conn.key, e), errorCode: 'InvalidResource' });
+    }
+  };
+
+  if (strategy === 'gateways') {
+    for (const conn of discovery.connections) accept(conn, conn.embeddedLinks, undefined, false);
+  } else {
+    await Promise.all(
+      discovery.connections.map((conn) =>
+        limit(async () => {
+          try {
+            const listed = await arm.listAll(linkListPath(conn));
+            accept(conn, listed.items, listed.requestId, true);
+          } catch (e) {
+            scopes.push(failedScope('links', conn.key, e));
+          }
+        }),
+      ),
+    );
+  }
+  links.sort((a, b) => (a._key < b._key ? -1 : a._key > b._key ? 1 : 0));
+  scopes.sort((a, b) => (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0));
+  return { links, completeConnections, scopes };
+}

@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { linkKey, parseLinkId } from '../arm/resource-id.js';
+import type { LinkConnectionTable, StoredValue } from '../store/schema.js';
+import { LINK_FIELDS, type FieldSpec } from './fields.js';
+
+/** A link connection as vpnsync stores it, before bookkeeping of pulls is added. */
+export type LinkRecord = Omit<LinkConnectionTable, '_first_seen_pull' | '_last_seen_pull' | '_hash'>;
+
+/** ARM JSON that is not a link connection vpnsync can store; the message names the field. */
+export class NormaliseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NormaliseError';
+  }
+}
+
+/** Turns a secret into the stored fingerprint (HMAC with the database's salt). */
+export type Fingerprint = (secret: string) => string;
+
+/** The fingerprint function for a database salt: `hmac-sha256:` + 32 hex digits. */
+export function fingerprintWith(salt: string): Fingerprint {
+  return (secret) => `hmac-sha256:${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * ARM JSON of one link connection → the stored record: booleans as 0/1, arrays and objects as
+ * canonical JSON text, sharedKey replaced by its fingerprint (in `_raw` too), parameter columns
+ * from the id. Throws NormaliseError naming the offending field.
+ */
+export function normaliseLink(arm: unknown, fingerprint: Fingerprint): LinkRecord {
+  if (!isObject(arm)) throw new NormaliseError(`Expected a link connection object, got ${describe(arm)}`);
+  const id = arm.id;
+  if (typeof id !== 'string' || id.trim() === '') throw new NormaliseError(`Expected a link connection with a string "id", got ${describe(id)}`);
+  const parts = parseLinkId(id);
+  if (!parts) {
+    throw new NormaliseError(`Expected "id" to be a vpnLinkConnections resource id (/subscriptions/…/vpnGateways/…/vpnConnections/…/vpnLinkConnections/…), got '${truncate(id)}'`);
+  }
+  const props = arm.properties === undefined ? {} : arm.properties;
+  if (!isObject(props)) throw new NormaliseError(`Expected "properties" of ${truncate(id)} to be an object, got ${describe(props)}`);
+
+  const raw = structuredClone(arm) as Record<string, unknown>;
+  const values: Record<string, StoredValue> = {};
+  for (const field of LINK_FIELDS as readonly FieldSpec[]) {
+    const source = field.at === 'top' ? arm : props;
+    let value = toStored(field, source[field.name], id);
+    if (field.secret && typeof value === 'string') {
+      value = fingerprint(value);
+      // The raw copy must not keep the secret either.
+      (raw.properties as Record<string, unknown>).sharedKey = value;
+    }
+    values[field.name] = value;
+  }
+  return {
+    ...(values as Omit<LinkRecord, 'id' | 'subscriptionId' | 'resourceGroupName' | 'gatewayName' | 'connectionName' | '_key' | '_raw'>),
+    id: id.trim(),
+    subscriptionId: parts.subscriptionId,
+    resourceGroupName: parts.resourceGroupName,
+    gatewayName: parts.gatewayName,
+    connectionName: parts.connectionName,
+    _key: linkKey(id),
+    _raw: JSON.stringify(raw),
+  };
+}
+
+function toStored(field: FieldSpec, value: unknown, id: string): StoredValue {
+  if (value === undefined || value === null) return null;
+  const where = `${field.at === 'top' ? '' : 'properties.'}${field.name} of ${truncate(id)}`;
+  switch (field.kind) {
+    case 'text':
+      if (typeof value !== 'string') throw new NormaliseError(`Expected ${where} to be a string, got ${describe(value)}`);
+      return value;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new NormaliseError(`Expected ${where} to be an integer, got ${describe(value)}`);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new NormaliseError(`Expected ${where} to be true or false, got ${describe(value)}`);
+      return value ? 1 : 0;
+    case 'json':
+      if (typeof value !== 'object') throw new NormaliseError(`Expected ${where} to be an array or object, got ${describe(value)}`);
+      return canonicalJson(value);
+  }
+}
+
+/** JSON with object keys sorted (array order kept), so equal values have equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeys(value[k]);
+    return out;
+  }
+  return value;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `'${truncate(v)}'`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function truncate(s: string, max = 120): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

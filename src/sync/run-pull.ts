@@ -1,0 +1,138 @@
+import { hostname as osHostname } from 'node:os';
+import pLimit from 'p-limit';
+import type { ArmClient } from '../arm/arm-client.js';
+import { ArmError } from '../arm/arm-error.js';
+import { systemClock, type Clock } from '../arm/clock.js';
+import { connectionKey } from '../arm/resource-id.js';
+import { discoverConnections, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
+import type { ScopeResult } from '../discovery/scope-result.js';
+import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
+import { beginPull, failPull, processIsAlive, type IsAlive } from '../store/pull-lock.js';
+import type { Store } from '../store/open-store.js';
+import type { PullStrategy } from '../store/schema.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, fetchLinks } from './fetch-links.js';
+import { fingerprintWith } from './normalise.js';
+
+export interface PullDeps {
+  arm: ArmClient;
+  store: Store;
+  clock?: Clock;
+  /** Progress and diagnostics, one line each (stderr in the CLI). */
+  log?: (line: string) => void;
+  pid?: number;
+  hostname?: string;
+  isAlive?: IsAlive;
+}
+
+export interface PullOptions {
+  filters?: PullFilters;
+  strategy?: PullStrategy;
+  concurrency?: number;
+}
+
+/** What a pull did: the recorded counts, the failed scopes, and what it cost. */
+export interface PullResult extends RecordSummary {
+  strategy: PullStrategy;
+  failedScopes: ScopeResult[];
+  requests: number;
+  throttled: number;
+  retries: number;
+  seconds: number;
+  /** Pulls left running by dead processes that this pull cleared. */
+  clearedStalePulls: number[];
+}
+
+/**
+ * One pull: take the lock, discover connections, fetch their link connections concurrently
+ * (nothing written meanwhile), then record everything in one transaction. Scopes that fail are
+ * returned as data (status `partial`); an exception means nothing was seen (bad credential,
+ * subscription list unreadable) and the pull is recorded as `failed`.
+ */
+export async function runPull(deps: PullDeps, options: PullOptions = {}): Promise<PullResult> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? (() => undefined);
+  const strategy = options.strategy ?? DEFAULT_STRATEGY;
+  const filters = options.filters ?? {};
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const started = clock.now();
+  const { sqlite } = deps.store;
+  const before = { ...deps.arm.stats };
+
+  const { pullId, cleared } = beginPull(
+    sqlite,
+    {
+      source: 'arm',
+      strategy,
+      scope: { endpoint: deps.arm.endpoint.origin, ...filters },
+      startedAt: new Date(started).toISOString(),
+      pid: deps.pid ?? process.pid,
+      hostname: deps.hostname ?? osHostname(),
+    },
+    deps.isAlive ?? processIsAlive,
+  );
+  for (const c of cleared) log(`cleared the lock of pull #${c.id}: process ${c.pid ?? '?'} is no longer running; that pull is marked failed`);
+
+  const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
+  try {
+    const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
+    const discovery = await discoverConnections(deps.arm, filters, limit);
+    log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
+    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), limit);
+    const scopes = [...discovery.scopes, ...fetched.scopes];
+    const failedScopes = scopes.filter((s) => s.status === 'failed');
+
+    const inFilter = (l: LinkLocator): boolean =>
+      discovery.subscriptions.includes(l.subscriptionId.toLowerCase()) &&
+      matches(filters.resourceGroup, l.resourceGroupName) &&
+      matches(filters.gateway, l.gatewayName) &&
+      matches(filters.connection, l.connectionName);
+    const present = new Set(discovery.connections.map((c) => c.key));
+    const absenceIsProven = (l: LinkLocator): boolean => {
+      if (!inFilter(l)) return false;
+      const conn = connectionKey(l);
+      if (fetched.completeConnections.has(conn)) return true;
+      // The connection (or its gateway) is gone: proven only if the listing that would have
+      // shown it completed.
+      return !present.has(conn) && listingParentsOf(l).some((p) => discovery.listedParents.has(p));
+    };
+
+    const summary = recordPull(sqlite, {
+      pullId,
+      finishedAt: new Date(clock.now()).toISOString(),
+      links: fetched.links,
+      scopes,
+      absenceIsProven,
+      ...cost(),
+      errorSummary: failedScopes.length > 0 ? summariseFailures(failedScopes) : undefined,
+    });
+    return {
+      ...summary,
+      strategy,
+      failedScopes,
+      ...cost(),
+      retries: deps.arm.stats.retries - before.retries,
+      seconds: (clock.now() - started) / 1000,
+      clearedStalePulls: cleared.map((c) => c.id),
+    };
+  } catch (e) {
+    const message = e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e);
+    try {
+      failPull(sqlite, pullId, new Date(clock.now()).toISOString(), message, cost());
+    } catch {
+      // The database itself is failing; the original error is the one to report.
+    }
+    throw e;
+  }
+}
+
+function matches(filter: string | undefined, name: string): boolean {
+  return filter === undefined || filter.toLowerCase() === name.toLowerCase();
+}
+
+/** "3 scopes failed: AuthorizationFailed ×2, ETIMEDOUT ×1". */
+export function summariseFailures(failed: readonly ScopeResult[]): string {
+  const byCode = new Map<string, number>();
+  for (const s of failed) byCode.set(s.errorCode ?? 'Error', (byCode.get(s.errorCode ?? 'Error') ?? 0) + 1);
+  const parts = [...byCode.entries()].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ×${n}`);
+  return `${failed.length} scope${failed.length === 1 ? '' : 's'} failed: ${parts.join(', ')}`;
+}

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The real launcher, as users run it (it loads the compiled dist/; `npm test` builds first). */
+export const BIN = fileURLToPath(new URL('../../bin/vpnsync.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `bin/vpnsync.js` as a child process with `env` added to a clean copy of the environment
+ * (Azure variables of the machine running the tests are removed, so nothing real is reached).
+ */
+export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('AZURE_') || k.startsWith('VPNSYNC_') || k === 'IDENTITY_ENDPOINT' || k === 'MSI_ENDPOINT') delete env[k];
+  // Only the environment credential: tests must never fall through to managed identity, whose
+  // probe goes to a non-loopback address.
+  env.AZURE_TOKEN_CREDENTIALS = 'EnvironmentCredential';
+  Object.assign(env, options.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ArmError } from '../arm/arm-error.js';
-import { PullLockedError } from '../store/pull-lock.js';
+import { LockedError } from '../store/process-lock.js';
 import { StoreError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { demoCommand } from './commands/demo.js';
@@ -61,7 +61,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
 /** Maps any error to an exit code and a one-line message. */
 export function describeError(e: unknown): [ExitCode, string] {
   if (e instanceof CliError) return [e.exitCode, oneLine(e.message)];
-  if (e instanceof PullLockedError) return [EXIT.LOCKED, oneLine(e.message)];
+  if (e instanceof LockedError) return [EXIT.LOCKED, oneLine(e.message)];
   if (e instanceof StoreError) {
     const code = e.reason === 'missing' ? EXIT.USAGE : e.reason === 'busy' ? EXIT.LOCKED : EXIT.FAILURE;
     return [code, oneLine(e.message)];

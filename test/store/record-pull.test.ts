@@ -2,7 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordPull, type LinkLocator } from '../../src/history/record-pull.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { beginPull, PullLockedError } from '../../src/store/pull-lock.js';
+import { LockedError } from '../../src/store/process-lock.js';
+import { beginPull } from '../../src/store/pull-lock.js';
 import { fingerprintWith, normaliseLink } from '../../src/sync/normalise.js';
 import { armLink } from '../support/link-fixture.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -86,7 +87,7 @@ describe('pull lock', () => {
   it('refuses while a live process holds it', async () => {
     const store = await freshStore();
     beginPull(store.sqlite, input(111), () => true);
-    expect(() => beginPull(store.sqlite, input(222), () => true)).toThrow(PullLockedError);
+    expect(() => beginPull(store.sqlite, input(222), () => true)).toThrow(LockedError);
     expect(() => beginPull(store.sqlite, input(222), () => true)).toThrow(/Another pull \(#1, pid 111 on test-host/);
     await store.close();
   });

@@ -1,0 +1,20 @@
+/** The local ARM + Entra emulator: start it with startEmulator(); the rest is for tests and tools. */
+export { startEmulator, DEFAULT_PAGE_SIZE, DEFAULT_EMPTY_PAGE_EVERY, type Emulator, type EmulatorOptions } from './start-emulator.js';
+export type { LinkConnectionTruth } from './emulator-core.js';
+export { DEFAULT_FLEET_SIZE, MAX_LINKS_PER_CONNECTION, generateFleet, type FleetSize } from './fleet-generator.js';
+export { loadFleet, loadFleetFile } from './fleet-loader.js';
+export { DEFAULT_MUTATION_RATES, type Mutation, type MutationKind, type MutationRates } from './fleet-mutator.js';
+export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRule } from './faults.js';
+export type { EmulatorStats, ChainLevel } from './stats.js';
+export { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET, type BucketSettings } from './token-bucket.js';
+export { DEFAULT_LRO_SETTINGS } from './lro.js';
+export { NETWORK_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS, DEFAULT_NETWORK_API_VERSION } from './api-versions.js';
+export { ensureCertificates, CERT_FILES, type TlsMaterial } from './certificates.js';
+export { LINK_CONNECTION_TYPE, type LinkConnectionJson } from './arm-types.js';
+export {
+  ARM_SCOPE,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_TENANT_ID,
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+} from './token-service.js';

@@ -1,5 +1,5 @@
 /** The local ARM + Entra emulator: start it with startEmulator(); the rest is for tests and tools. */
-export { startEmulator, DEFAULT_PAGE_SIZE, DEFAULT_EMPTY_PAGE_EVERY, type Emulator, type EmulatorOptions } from './start-emulator.js';
+export { startEmulator, DEFAULT_PAGE_SIZE, DEFAULT_EMPTY_PAGE_EVERY, type Emulator, type EmulatorOptions, type RequestLogEntry } from './start-emulator.js';
 export type { LinkConnectionTruth } from './emulator-core.js';
 export { DEFAULT_FLEET_SIZE, MAX_LINKS_PER_CONNECTION, generateFleet, type FleetSize } from './fleet-generator.js';
 export { loadFleet, loadFleetFile } from './fleet-loader.js';

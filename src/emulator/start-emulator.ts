@@ -63,10 +63,20 @@ export interface EmulatorOptions {
   mutationRates?: Partial<MutationRates>;
   /** Keep at most this many mutations in the log (oldest dropped); default: keep all. */
   mutationLogLimit?: number;
+  /** Called after each answered request (for request logs); status 0 means dropped or hung. */
+  onRequest?: (entry: RequestLogEntry) => void;
   /** The service principal the token service accepts; defaults DEFAULT_TENANT_ID / DEFAULT_CLIENT_ID / DEFAULT_CLIENT_SECRET. */
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
+}
+
+/** One answered request, as given to EmulatorOptions.onRequest. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query as requested. */
+  url: string;
+  status: number;
 }
 
 /** A running emulator. */
@@ -158,7 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers = new Set<NodeJS.Timeout>();
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     readBody(req).then(
-      (body) => serve(core, req, res, body, hung, timers),
+      (body) => serve(core, req, res, body, hung, timers, options.onRequest),
       () => req.socket.destroy(),
     );
   };
@@ -228,9 +238,11 @@ function serve(
   body: string,
   hung: Set<http.ServerResponse>,
   timers: Set<NodeJS.Timeout>,
+  onRequest: ((entry: RequestLogEntry) => void) | undefined,
 ): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
+  const log = (status: number): void => onRequest?.({ method, url: req.url ?? '/', status });
   if (url.pathname.toLowerCase().startsWith('/_emulator')) {
     write(res, core.control(method, url.pathname, url.searchParams, body), false);
     return;
@@ -247,6 +259,7 @@ function serve(
     body,
   });
   if (outcome.kind === 'hang') {
+    log(0);
     hung.add(res);
     res.on('close', () => hung.delete(res));
     return;
@@ -254,6 +267,7 @@ function serve(
   const act = (): void => {
     if (outcome.kind === 'drop') req.socket.destroy();
     else write(res, outcome.response, outcome.malformed);
+    log(outcome.kind === 'drop' ? 0 : outcome.response.status);
   };
   if (outcome.delayMs <= 0) return act();
   const timer = setTimeout(() => {

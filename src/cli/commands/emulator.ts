@@ -1,0 +1,214 @@
+import type { Argv, CommandModule } from 'yargs';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
+import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
+import { UsageError } from '../errors.js';
+import { integerIn } from '../validate.js';
+
+/** Parsed `vpnsync emulator` arguments (numbers already validated by the coerce functions). */
+export interface EmulatorArgs {
+  port?: number | undefined;
+  seed?: number | undefined;
+  subscriptions?: number | undefined;
+  resourceGroups?: number | undefined;
+  gateways?: number | undefined;
+  connections?: number | undefined;
+  links?: number | undefined;
+  fleetFile?: string | undefined;
+  pageSize?: number | undefined;
+  http?: boolean | undefined;
+  certDir?: string | undefined;
+  latencyMs?: number | undefined;
+  jitterMs?: number | undefined;
+  throttle?: boolean | undefined;
+  readCapacity?: number | undefined;
+  readRefill?: number | undefined;
+  writeCapacity?: number | undefined;
+  writeRefill?: number | undefined;
+  lroPolls?: number | undefined;
+  lroSeconds?: number | undefined;
+  retryAfter?: number | undefined;
+  mutateEvery?: number | undefined;
+  returnSharedKeys?: boolean | undefined;
+  fault?: FaultRule[] | undefined;
+  verbose?: boolean | undefined;
+}
+
+/** What the handler needs from the outside world (replaced in tests). */
+export interface EmulatorCommandDeps {
+  start: (options: EmulatorOptions) => Promise<Emulator>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
+  waitForStop: () => Promise<string>;
+}
+
+/** A yargs `coerce` for a decimal number in a range: "Expected --read-refill to be a number from 0.001 to 100000, got 'x'". */
+export function numberIn(flag: string, min: number, max: number): (value: unknown) => number | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    const text = String(last).trim();
+    const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`Expected ${flag} to be a number from ${min} to ${max}, got '${String(last)}'`);
+    return n;
+  };
+}
+
+/** A yargs `coerce` for the repeatable --fault KIND[=VALUE]:MATCH[:RATE[:COUNT]]. */
+function faultSpecs(value: unknown): FaultRule[] | undefined {
+  if (value === undefined) return undefined;
+  const specs = (Array.isArray(value) ? value : [value]).map(String);
+  return specs.map((spec) => {
+    try {
+      return parseFaultSpec(spec, '--fault');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+}
+
+/** Turns parsed arguments into startEmulator options (pure; validated values in, options out). */
+export function emulatorOptionsFromArgs(args: EmulatorArgs): EmulatorOptions {
+  const options: EmulatorOptions = {};
+  if (args.port !== undefined) options.port = args.port;
+  if (args.seed !== undefined) options.seed = args.seed;
+  const size: NonNullable<EmulatorOptions['size']> = {};
+  if (args.subscriptions !== undefined) size.subscriptions = args.subscriptions;
+  if (args.resourceGroups !== undefined) size.resourceGroupsPerSubscription = args.resourceGroups;
+  if (args.gateways !== undefined) size.gatewaysPerResourceGroup = args.gateways;
+  if (args.connections !== undefined) size.connectionsPerGateway = args.connections;
+  if (args.links !== undefined) size.linksPerConnection = args.links;
+  if (Object.keys(size).length > 0) {
+    if (args.fleetFile !== undefined) throw new UsageError('Expected either --fleet-file or fleet sizes (--subscriptions, --resource-groups, --gateways, --connections, --links), got both');
+    options.size = size;
+  }
+  if (args.fleetFile !== undefined) options.fleetFile = args.fleetFile;
+  if (args.pageSize !== undefined) options.pageSize = args.pageSize;
+  if (args.http) options.protocol = 'http';
+  if (args.certDir !== undefined) {
+    if (args.http) throw new UsageError('Expected either --http or --cert-dir (plain HTTP needs no certificate), got both');
+    options.certDir = args.certDir;
+  }
+  if (args.latencyMs !== undefined || args.jitterMs !== undefined) {
+    options.latency = { fixedMs: args.latencyMs ?? 0, jitterMs: args.jitterMs ?? 0 };
+  }
+  const bucket = { readCapacity: args.readCapacity, readRefillPerSecond: args.readRefill, writeCapacity: args.writeCapacity, writeRefillPerSecond: args.writeRefill };
+  const bucketSet = Object.entries(bucket).filter(([, v]) => v !== undefined);
+  if (args.throttle === false) {
+    if (bucketSet.length > 0) throw new UsageError('Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill), got both');
+    options.throttle = false;
+  } else if (bucketSet.length > 0) {
+    options.throttle = Object.fromEntries(bucketSet) as EmulatorOptions['throttle'];
+  }
+  const lro: NonNullable<EmulatorOptions['lro']> = {};
+  if (args.lroPolls !== undefined) lro.polls = args.lroPolls;
+  if (args.lroSeconds !== undefined) lro.seconds = args.lroSeconds;
+  if (args.retryAfter !== undefined) lro.retryAfterSeconds = args.retryAfter;
+  if (Object.keys(lro).length > 0) options.lro = lro;
+  if (args.mutateEvery !== undefined) options.mutateEveryMs = Math.round(args.mutateEvery * 1000);
+  if (args.returnSharedKeys) options.returnSharedKeys = true;
+  if (args.fault && args.fault.length > 0) options.faults = args.fault;
+  // A long-running emulator must not grow without bound: keep the last 100k mutations.
+  options.mutationLogLimit = 100_000;
+  return options;
+}
+
+/** The lines `vpnsync emulator` prints on stdout: comments with the URL and CA, then `export` lines (so the output can be sourced). */
+export function describeEmulator(emulator: Emulator): string {
+  const lines = [
+    `# vpnsync ARM emulator: ${emulator.url}`,
+    `# Entra authority host: ${emulator.authorityHost} (tenant ${emulator.tenantId})`,
+    emulator.caCertPath ? `# CA certificate: ${emulator.caCertPath}` : '# Plain HTTP: no CA certificate (the Azure SDK token credentials need https)',
+    `# Test hooks: ${emulator.url}/_emulator/stats, /_emulator/tick, /_emulator/links`,
+    '# Point vpnsync (or any Azure SDK client) at it:',
+    ...Object.entries(emulator.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+const DEFAULT_DEPS: EmulatorCommandDeps = {
+  start: startEmulator,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  waitForStop: waitForSignal,
+};
+
+/** Builds the `vpnsync emulator` command; `deps` replace the server, streams and signal wait in tests. */
+export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): CommandModule<object, EmulatorArgs> {
+  const d = { ...DEFAULT_DEPS, ...deps };
+  return {
+    command: 'emulator',
+    describe: 'Run the local ARM + Entra emulator (Virtual WAN link connections) until interrupted',
+    builder: (y: Argv) =>
+      y
+        .usage('vpnsync emulator [options]\n\nServes a generated (or loaded) Virtual WAN fleet on 127.0.0.1 over HTTPS, with a token service,\npaging, throttling, long-running actions and injectable faults. Prints the environment lines to use it.')
+        .option('port', { type: 'string', describe: 'Port on 127.0.0.1 (0 = any free port)', default: '0', coerce: integerIn('--port', 0, 65535) })
+        .option('seed', { type: 'string', describe: 'Seed of the fleet, its mutations and fault rolls', default: '1', coerce: integerIn('--seed', 0, 2 ** 31 - 1) })
+        .option('subscriptions', { type: 'string', describe: 'Subscriptions in the generated fleet (default 2)', coerce: integerIn('--subscriptions', 1, 1000) })
+        .option('resource-groups', { type: 'string', describe: 'Resource groups per subscription (default 2)', coerce: integerIn('--resource-groups', 1, 1000) })
+        .option('gateways', { type: 'string', describe: 'VPN gateways per resource group (default 2)', coerce: integerIn('--gateways', 1, 1000) })
+        .option('connections', { type: 'string', describe: 'VPN connections per gateway (default 5)', coerce: integerIn('--connections', 1, 100000) })
+        .option('links', { type: 'string', describe: 'Link connections per connection, 1–4; a fraction is an average (default 2.5)', coerce: numberIn('--links', 1, 4) })
+        .option('fleet-file', { type: 'string', describe: 'Serve this JSON fleet instead of generating one (Microsoft example files, {value:[...]} lists, GET /_emulator/fleet output)' })
+        .option('page-size', { type: 'string', describe: 'Items per page of every list (default 5)', coerce: integerIn('--page-size', 1, 1000) })
+        .option('http', { type: 'boolean', describe: 'Plain HTTP instead of HTTPS (the Azure SDK token credentials refuse it)' })
+        .option('cert-dir', { type: 'string', describe: 'Directory for the CA and server certificate; reused if it holds them (default: a new temp dir)' })
+        .option('latency-ms', { type: 'string', describe: 'Fixed latency added to every ARM response', coerce: integerIn('--latency-ms', 0, 600000) })
+        .option('jitter-ms', { type: 'string', describe: 'Random extra latency, 0 to this many ms', coerce: integerIn('--jitter-ms', 0, 600000) })
+        .option('throttle', { type: 'boolean', describe: 'ARM throttling (per-subscription token buckets); --no-throttle turns it off', default: true })
+        .option('read-capacity', { type: 'string', describe: 'Read bucket size per subscription (default 250)', coerce: integerIn('--read-capacity', 1, 1000000) })
+        .option('read-refill', { type: 'string', describe: 'Read tokens added per second (default 25)', coerce: numberIn('--read-refill', 0.001, 1000000) })
+        .option('write-capacity', { type: 'string', describe: 'Action (POST) bucket size per subscription (default 200)', coerce: integerIn('--write-capacity', 1, 1000000) })
+        .option('write-refill', { type: 'string', describe: 'Action tokens added per second (default 10)', coerce: numberIn('--write-refill', 0.001, 1000000) })
+        .option('lro-polls', { type: 'string', describe: 'Polls answered 202 before an action finishes (default 2)', coerce: integerIn('--lro-polls', 0, 1000) })
+        .option('lro-seconds', { type: 'string', describe: 'Actions finish after this many seconds instead of a number of polls', coerce: numberIn('--lro-seconds', 0, 86400) })
+        .option('retry-after', { type: 'string', describe: 'Retry-After seconds on 202 responses (default 1)', coerce: integerIn('--retry-after', 0, 3600) })
+        .option('mutate-every', { type: 'string', describe: 'Apply one mutation step every this many seconds', coerce: numberIn('--mutate-every', 0.01, 86400) })
+        .option('return-shared-keys', { type: 'boolean', describe: 'Serve plain sharedKey values, as older api-versions did' })
+        .option('fault', { type: 'string', array: true, describe: 'Inject a fault: KIND[=VALUE]:MATCH[:RATE[:COUNT]], repeatable (see docs)', coerce: faultSpecs })
+        .option('verbose', { type: 'boolean', describe: 'Log every request on stderr' })
+        .example('vpnsync emulator --connections 50 --mutate-every 30', 'A bigger fleet that changes every 30 s')
+        .example("vpnsync emulator --fault '5xx=503:*:0.05' --fault 'hang:VpnLinkConnections_ListByVpnConnection:0.01'", '5% 503s, 1% hung link lists')
+        .example('vpnsync emulator --port 8443 --cert-dir ~/.vpnsync-emulator', 'A stable address and CA across restarts') as unknown as Argv<EmulatorArgs>,
+    handler: async (argv) => {
+      const options = emulatorOptionsFromArgs(argv);
+      if (argv.verbose) options.onRequest = (e) => d.stderr(`${e.status || 'dropped/hung'} ${e.method} ${e.url}\n`);
+      let emulator: Emulator;
+      try {
+        emulator = await d.start(options);
+      } catch (error) {
+        if (error instanceof RangeError || /fleet file/i.test((error as Error).message)) throw new UsageError((error as Error).message, { cause: error });
+        throw error;
+      }
+      try {
+        d.stdout(describeEmulator(emulator));
+        const links = emulator.links().length;
+        d.stderr(`vpnsync emulator: serving ${links} link connections on ${emulator.url}; Ctrl-C to stop\n`);
+        const signal = await d.waitForStop();
+        const stats = emulator.stats();
+        d.stderr(`vpnsync emulator: ${signal} received; served ${stats.total} requests (${stats.throttled429} throttled), stopping\n`);
+      } finally {
+        await emulator.close();
+      }
+    },
+  };
+}
+
+/** `vpnsync emulator`. */
+export const emulatorCommand = createEmulatorCommand();

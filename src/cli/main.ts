@@ -7,9 +7,11 @@ import { StoreError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { execCommand } from './commands/exec.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pullCommand } from './commands/pull.js';
 import { queryCommand } from './commands/query.js';
+import { queueCommand } from './commands/queue.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -33,6 +35,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' })
       .command(pullCommand)
       .command(queryCommand)
+      .command(queueCommand)
+      .command(execCommand)
       .command(migrateCommand)
       .command(demoCommand)
       .command(emulatorCommand as never)
@@ -45,8 +49,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .wrap(Math.min(110, process.stdout.columns || 110))
       .exitProcess(false)
       .fail((message: string | undefined, error: Error | undefined) => {
-        if (error) throw error instanceof CliError ? error : error;
-        throw new UsageError(message ?? 'Invalid arguments; run vpnsync --help');
+        // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
+        if (error && error.name !== 'YError') throw error;
+        let text = error?.message ?? message ?? 'Invalid arguments; run vpnsync --help';
+        if (/^Did you mean/.test(text)) text = `Unknown command '${argv[0] ?? ''}'. ${text}`;
+        throw new UsageError(text);
       })
       .parseAsync();
   } catch (e) {

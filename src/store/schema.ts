@@ -91,4 +91,70 @@ export interface Database {
   vpn_link_connections: LinkConnectionTable;
   vpn_link_connection_versions: LinkVersionTable;
   vpn_link_connection_traffic: TrafficTable;
+  actions: ActionTable;
+  action_events: ActionEventTable;
+  queue_runs: QueueRunTable;
+  ike_sas: IkeSaTable;
+}
+
+export type ActionKind = 'reset' | 'ike-sas';
+export type ActionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type ActionEventKind = 'queued' | 'cancelled' | 'started' | 'posting' | 'accepted' | 'poll' | 'retry' | 'resumed' | 'succeeded' | 'failed';
+
+/** A row of `actions`: one queued EXEC call and its outcome. */
+export interface ActionTable {
+  id: Generated<number>;
+  kind: ActionKind;
+  link_key: string;
+  link_id: string;
+  subscriptionId: string;
+  resourceGroupName: string;
+  gatewayName: string;
+  connectionName: string;
+  linkConnectionName: string;
+  status: ActionStatus;
+  requested_by: string;
+  reason: string | null;
+  queued_at: string;
+  not_before: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  posted_at: string | null;
+  poller_state: string | null;
+  post_request_id: string | null;
+  http_status: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  request_id: string | null;
+  run_id: number | null;
+}
+
+export interface ActionEventTable {
+  id: Generated<number>;
+  action_id: number;
+  at: string;
+  event: ActionEventKind;
+  http_status: number | null;
+  request_id: string | null;
+  detail: string | null;
+}
+
+export interface QueueRunTable {
+  id: Generated<number>;
+  started_at: string;
+  finished_at: string | null;
+  status: 'running' | 'complete' | 'partial' | 'failed';
+  pid: number | null;
+  hostname: string | null;
+  succeeded: Generated<number>;
+  failed: Generated<number>;
+  error_summary: string | null;
+}
+
+export interface IkeSaTable {
+  action_id: number;
+  link_key: string;
+  fetched_at: string;
+  raw: string;
+  parsed: string | null;
 }

@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { ArmClient, DEFAULT_ARM_ENDPOINT } from '../../arm/arm-client.js';
-import { createArmCredential } from '../../arm/credential.js';
 import { openStore } from '../../store/open-store.js';
 import type { PullStrategy } from '../../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sync/fetch-links.js';
@@ -9,23 +7,16 @@ import { resolveDbPath } from '../database-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
-import { armEndpoint, integerIn, matching } from '../validate.js';
+import { integerIn, matching } from '../validate.js';
+import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 
-/**
- * Default Microsoft.Network api-version: 2026-07-01, the stable (GA) version the spec excerpt in
- * azure-spec/ is taken from, which has all 22 fields. Older stable versions also work (--api-version).
- */
-export const DEFAULT_API_VERSION = '2026-07-01';
-
-export interface PullArgs extends GlobalArgs {
+export interface PullArgs extends GlobalArgs, ArmArgs {
   subscription?: string[] | undefined;
   'resource-group'?: string | undefined;
   gateway?: string | undefined;
   connection?: string | undefined;
   strategy: PullStrategy;
   concurrency?: number | undefined;
-  'api-version'?: string | undefined;
-  'arm-endpoint'?: string | undefined;
   json: boolean;
   quiet: boolean;
 }
@@ -35,26 +26,18 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
   command: 'pull',
   describe: 'Fetch all VPN site link connections from Azure Resource Manager into the database',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withArmOptions(y)
       .option('subscription', { type: 'string', array: true, describe: 'Subscription id to pull (repeatable; default: every subscription the credential can list)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((s) => matching('--subscription', /^[0-9a-fA-F-]{36}$/, 'a subscription id (a GUID)')(s) as string)) })
       .option('resource-group', { type: 'string', describe: 'Only this resource group' })
       .option('gateway', { type: 'string', describe: 'Only this VPN gateway' })
       .option('connection', { type: 'string', describe: 'Only this VPN connection' })
       .option('strategy', { choices: ['links', 'gateways'] as const, default: DEFAULT_STRATEGY, describe: 'links: ListByVpnConnection per connection (complete); gateways: links embedded in the gateway listing (fewer calls)' })
       .option('concurrency', { type: 'string', describe: `Concurrent ARM requests (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})`, coerce: integerIn('--concurrency', 1, MAX_CONCURRENCY) })
-      .option('api-version', { type: 'string', describe: `Microsoft.Network api-version (default ${DEFAULT_API_VERSION})`, coerce: matching('--api-version', /^\d{4}-\d{2}-\d{2}(-preview)?$/, 'a date-like api-version such as 2026-07-01') })
-      .option('arm-endpoint', { type: 'string', describe: `ARM endpoint (env VPNSYNC_ARM_ENDPOINT, default ${DEFAULT_ARM_ENDPOINT})`, coerce: armEndpoint('--arm-endpoint') })
       .option('json', { type: 'boolean', default: false, describe: 'Print the pull result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' }) as unknown as Argv<PullArgs>,
   handler: async (argv) => {
     const log = createLog({ quiet: argv.quiet });
-    const endpoint = argv['arm-endpoint'] ?? armEndpoint('VPNSYNC_ARM_ENDPOINT')(process.env.VPNSYNC_ARM_ENDPOINT?.trim() || undefined) ?? DEFAULT_ARM_ENDPOINT;
-    const arm = new ArmClient({
-      endpoint,
-      credential: createArmCredential(),
-      apiVersion: argv['api-version'] ?? DEFAULT_API_VERSION,
-      log: (line) => log.info(line),
-    });
+    const arm = armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: PullResult;
     try {

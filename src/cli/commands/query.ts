@@ -1,47 +1,125 @@
+import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { openStore } from '../../store/open-store.js';
+import { HistoryInputError } from '../../history/history-input-error.js';
+import { asOfState } from '../../query/as-of-view.js';
+import { createRowFormatter, defaultQueryFormat, QUERY_FORMATS, type QueryFormat } from '../../query/format/query-format.js';
+import type { RowFormatter } from '../../query/format/row-formatter.js';
+import { openQueryDb } from '../../query/open-query-db.js';
+import { QueryError } from '../../query/query-error.js';
+import { parseQueryParams } from '../../query/query-params.js';
+import { prepareQuery, type PreparedQuery } from '../../query/run-query.js';
+import { translateSqliteError } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
-import { out, renderTable } from '../output.js';
 
 export interface QueryArgs extends GlobalArgs {
-  sql: string;
-  format: 'json' | 'table';
+  sql?: string | undefined;
+  file?: string | undefined;
+  format?: QueryFormat | undefined;
+  param?: string[] | undefined;
+  at?: string | undefined;
 }
 
-/** `vpnsync query "<SQL>"`: a read-only SELECT over the local database. */
+/** Longest SQL text accepted from a file or stdin. */
+export const MAX_SQL_BYTES = 4 * 1024 * 1024;
+
+/** `vpnsync query "<SQL>"`: one read-only statement over the local database, printed in a chosen format. */
 export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
-  command: 'query <sql>',
+  command: 'query [sql]',
   describe: 'Run a read-only SQL query over the local database (Azure is not contacted)',
   builder: (y: Argv<GlobalArgs>) =>
     y
-      .positional('sql', { type: 'string', demandOption: true, describe: 'The SELECT statement' })
-      .option('format', { choices: ['json', 'table'] as const, default: 'table' as const, describe: 'json: an array of row objects; table: aligned columns' }) as unknown as Argv<QueryArgs>,
+      .positional('sql', { type: 'string', describe: 'One SELECT (or WITH, VALUES, EXPLAIN, reporting PRAGMA); "-" reads it from stdin' })
+      .option('file', { alias: 'f', type: 'string', describe: 'Read the SQL from FILE ("-" for stdin)' })
+      .option('format', { choices: QUERY_FORMATS, describe: 'table | json | ndjson | csv | md (default: table on a terminal, csv otherwise)' })
+      .option('param', { type: 'string', array: true, describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
+      .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })
+      .example('$0 query "SELECT gatewayName, count(*) FROM vpn_link_connections GROUP BY 1"', 'Links per gateway')
+      .example('$0 query -f links-down.sql --format json | jq .', 'SQL from a file, JSON out')
+      .example("$0 query --param gw=vpngw-weu-01 \"SELECT name FROM vpn_link_connections WHERE gatewayName = :gw\"", 'A named parameter') as unknown as Argv<QueryArgs>,
   handler: async (argv) => {
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
+    const sql = readSql(argv);
+    const params = parseOrUsage(() => parseQueryParams(argv.param ?? []));
+    const format = argv.format ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
+    const db = await openQueryDb(resolveDbPath(argv.db));
     try {
-      let stmt;
-      try {
-        stmt = store.sqlite.prepare(argv.sql);
-      } catch (e) {
-        throw new UsageError(`SQL error: ${(e as Error).message}`);
-      }
-      // The connection is read-only already; this also refuses statements that return no rows.
-      if (!stmt.reader) throw new UsageError('vpnsync query only runs statements that return rows (SELECT, WITH …); the database is opened read-only');
-      let rows: Record<string, unknown>[];
-      try {
-        rows = stmt.all() as Record<string, unknown>[];
-      } catch (e) {
-        throw new UsageError(`SQL error: ${(e as Error).message}`);
-      }
-      if (argv.format === 'json') out(JSON.stringify(rows, null, 2));
-      else {
-        const columns = stmt.columns().map((c) => c.name);
-        out(renderTable(columns, rows.map((r) => columns.map((c) => r[c]))));
-      }
+      const asOf = argv.at === undefined ? undefined : asOfState(db.sqlite, db.file, argv.at);
+      if (asOf && process.stderr.isTTY) process.stderr.write(`as of pull #${asOf.pull.id} (${asOf.pull.status}, finished ${asOf.pull.finishedAt})\n`);
+      const prepared = prepareQuery(db.sqlite, { sql, params, views: { linkConnectionsAs: asOf?.selectSql } });
+      await writeRows(prepared, createRowFormatter(format), process.stdout);
+    } catch (e) {
+      if (e instanceof QueryError || e instanceof HistoryInputError) throw new UsageError(e.message, { cause: e });
+      throw translateSqliteError(e, db.file);
     } finally {
-      await store.close();
+      await db.close();
     }
   },
 };
+
+/** The SQL from the argument, -f FILE, or stdin ("-", or nothing given with stdin not a terminal). */
+function readSql(argv: QueryArgs): string {
+  if (argv.sql !== undefined && argv.file !== undefined) throw new UsageError('Expected the SQL either as an argument or with --file, not both');
+  const source = argv.file ?? (argv.sql === '-' ? '-' : undefined);
+  if (source === undefined && argv.sql !== undefined) return argv.sql;
+  if (source === undefined && process.stdin.isTTY) {
+    throw new UsageError('Expected SQL: vpnsync query "SELECT …", vpnsync query -f FILE, or the SQL on stdin');
+  }
+  const from = source === undefined || source === '-' ? 'stdin' : source;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(from === 'stdin' ? 0 : from);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`Cannot read the SQL from ${from}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
+  }
+  if (bytes.length > MAX_SQL_BYTES) throw new UsageError(`Expected at most ${MAX_SQL_BYTES / 1024 / 1024} MiB of SQL from ${from}, got ${(bytes.length / 1024 / 1024).toFixed(1)} MiB`);
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw new UsageError(`Expected an SQL statement on ${from}, got ${bytes.length === 0 ? 'nothing' : 'only whitespace'}`);
+  return text;
+}
+
+function parseOrUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof QueryError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * Streams the rows through the formatter to `stream` in chunks, waiting for the stream to drain
+ * (a 40,000-row result never sits in memory twice). A reader that goes away (`| head`) ends the
+ * query quietly, as other command-line tools do.
+ */
+async function writeRows(prepared: PreparedQuery, formatter: RowFormatter, stream: NodeJS.WritableStream): Promise<void> {
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') closed = true;
+  };
+  // Kept for the life of the process: an EPIPE can still be reported after the last write.
+  stream.on('error', onError);
+  let buffer = formatter.begin(prepared.columns);
+  const flush = async (): Promise<void> => {
+    if (buffer === '' || closed) return;
+    const chunk = buffer;
+    buffer = '';
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('error', done);
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('error', done);
+    });
+  };
+  for (const row of prepared.rows) {
+    buffer += formatter.row(row);
+    if (buffer.length >= 64 * 1024) await flush();
+    if (closed) break;
+  }
+  buffer += formatter.end();
+  await flush();
+}

@@ -1,0 +1,197 @@
+import type { Argv, CommandModule } from 'yargs';
+import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
+import { openStore } from '../../store/open-store.js';
+import { cancelAction, CancelError } from '../../queue/enqueue.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY, planQueueRun, runQueue, type QueueRunResult } from '../../queue/run-queue.js';
+import { listActions, showAction } from '../../queue/action-report.js';
+import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
+import { resolveDbPath } from '../database-path.js';
+import { CliError, UsageError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalArgs } from '../global-options.js';
+import { createLog, out, renderTable } from '../output.js';
+import { integerIn } from '../validate.js';
+import type { ActionKind, ActionStatus } from '../../store/schema.js';
+
+const STATUSES: readonly ActionStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+interface TargetArgs extends EnqueueArgs {
+  targets: string[];
+  where?: string | undefined;
+  subscription?: string | undefined;
+  'resource-group'?: string | undefined;
+}
+
+function enqueueCommand(kind: ActionKind, name: string, describe: string): CommandModule<GlobalArgs, TargetArgs> {
+  return {
+    command: `${name} [targets..]`,
+    describe,
+    builder: (y: Argv<GlobalArgs>) =>
+      withEnqueueOptions(y)
+        .positional('targets', { type: 'string', array: true, describe: 'Link ids, or gateway/connection/link names' })
+        .option('where', { type: 'string', describe: 'SQL condition over vpn_link_connections selecting links, e.g. "connectionStatus = \'NotConnected\'"' })
+        .option('subscription', { type: 'string', describe: 'Subscription of gateway/connection/link names (when ambiguous, or with --allow-unknown)' })
+        .option('resource-group', { type: 'string', describe: 'Resource group of gateway/connection/link names' }) as unknown as Argv<TargetArgs>,
+    handler: async (argv) => {
+      const input: ActionTargetInput = {
+        targets: argv.targets ?? [],
+        where: argv.where,
+        subscription: argv.subscription,
+        resourceGroup: argv['resource-group'],
+        allowUnknown: argv['allow-unknown'],
+      };
+      await enqueueFromTargets(kind, input, argv);
+    },
+  };
+}
+
+interface ListArgs extends GlobalArgs {
+  status?: ActionStatus[] | undefined;
+  format: 'table' | 'json';
+}
+
+interface IdArgs extends GlobalArgs {
+  id: number;
+  format?: 'text' | 'json';
+}
+
+interface RunArgs extends GlobalArgs, ArmArgs {
+  concurrency?: number | undefined;
+  'max-resets'?: number | undefined;
+  force: boolean;
+  'dry-run': boolean;
+  id?: number[] | undefined;
+  json: boolean;
+  quiet: boolean;
+}
+
+const listCommand: CommandModule<GlobalArgs, ListArgs> = {
+  command: 'list',
+  describe: 'List actions, newest first',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .option('status', { type: 'string', array: true, choices: STATUSES, describe: 'Only these statuses (repeatable)' })
+      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }) as unknown as Argv<ListArgs>,
+  handler: async (argv) => {
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
+    try {
+      const rows = listActions(store.sqlite, argv.status);
+      if (argv.format === 'json') out(JSON.stringify(rows, null, 2));
+      else out(renderTable(['id', 'kind', 'status', 'link', 'requested_by', 'queued_at', 'not_before', 'finished_at', 'error_code'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const showCommand: CommandModule<GlobalArgs, IdArgs> = {
+  command: 'show <id>',
+  describe: 'Show one action: its target, outcome, audit trail and IKE SA result',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const }) as unknown as Argv<IdArgs>,
+  handler: async (argv) => {
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
+    try {
+      const detail = showAction(store.sqlite, argv.id);
+      if (!detail) throw new UsageError(`No action #${argv.id}`);
+      if (argv.format === 'json') out(JSON.stringify(detail, null, 2));
+      else out(detail.text);
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
+  command: 'cancel <id>',
+  describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
+  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }) as unknown as Argv<IdArgs>,
+  handler: async (argv) => {
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    try {
+      cancelAction(store.sqlite, argv.id, defaultRequester(), new Date().toISOString());
+      createLog().info(`action #${argv.id} cancelled`);
+    } catch (e) {
+      if (e instanceof CancelError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const runCommand: CommandModule<GlobalArgs, RunArgs> = {
+  command: 'run',
+  describe: 'Run the due actions against ARM (resumes operations a stopped runner left in flight)',
+  builder: (y: Argv<GlobalArgs>) =>
+    withArmOptions(y)
+      .option('concurrency', { type: 'string', describe: `Actions in flight at once, 1-64 (default ${DEFAULT_QUEUE_CONCURRENCY}); resets of one VPN connection never overlap`, coerce: integerIn('--concurrency', 1, 64) })
+      .option('max-resets', { type: 'string', describe: `At most this many resets in this run (default ${DEFAULT_MAX_RESETS})`, coerce: integerIn('--max-resets', 0, 100_000) })
+      .option('force', { type: 'boolean', default: false, describe: 'No --max-resets cap' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would run; send and change nothing' })
+      .option('id', { type: 'string', array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the run result as JSON on stdout' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    const log = createLog({ quiet: argv.quiet });
+    const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id };
+    if (argv['dry-run']) {
+      const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
+      try {
+        const plan = planQueueRun(store.sqlite, new Date().toISOString(), options);
+        const rows = [
+          ...plan.resume.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'resume polling (already accepted by ARM)']),
+          ...plan.unknownOutcome.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'mark failed: outcome unknown, not POSTed again']),
+          ...plan.run.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'POST and poll']),
+          ...plan.deferred.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: --max-resets reached']),
+          ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
+        ];
+        if (argv.json) out(JSON.stringify(plan, null, 2));
+        else out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');
+      } finally {
+        await store.close();
+      }
+      return;
+    }
+    const arm = armClientFor(argv, (line) => log.info(line));
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    let result: QueueRunResult;
+    try {
+      result = await runQueue({ arm, store, log: (line) => log.info(line) }, options);
+    } finally {
+      await store.close();
+    }
+    for (const o of result.outcomes) if (o.outcome !== 'succeeded') log.warn(`#${o.id} ${o.kind} ${o.link}: ${o.outcome}: ${o.errorCode ?? ''} ${o.message ?? ''}${o.requestId ? `; request id ${o.requestId}` : ''}`.trim());
+    if (argv.json) out(JSON.stringify(result, null, 2));
+    const ok = result.outcomes.filter((o) => o.outcome === 'succeeded').length;
+    log.info(
+      `queue run #${result.runId}: ${ok} succeeded, ${result.outcomes.length - ok} failed or pending` +
+        (result.resumed.length ? `, ${result.resumed.length} resumed` : '') +
+        (result.deferred.length ? `, ${result.deferred.length} deferred by --max-resets` : '') +
+        (result.notDue.length ? `, ${result.notDue.length} not yet due` : ''),
+    );
+    process.exitCode = ok === result.outcomes.length ? EXIT.OK : EXIT.FAILURE;
+  },
+};
+
+/** `vpnsync queue …`: queue EXEC actions offline, run them later. */
+export const queueCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'queue <command>',
+  describe: 'Queue EXEC actions (reset a link connection, fetch its IKE SAs) and run them later',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .command(enqueueCommand('reset', 'reset', 'Queue VpnLinkConnections_ResetConnection for links'))
+      .command(enqueueCommand('ike-sas', 'ike-sas', 'Queue VpnLinkConnections_GetIkeSas for links'))
+      .command(listCommand)
+      .command(showCommand)
+      .command(cancelCommand)
+      .command(runCommand)
+      .demandCommand(1, 'Expected a queue command: reset, ike-sas, list, show, cancel or run'),
+  handler: () => {
+    throw new CliError('unreachable: yargs dispatches to a queue subcommand');
+  },
+};
+
+export { STATUSES as ACTION_STATUSES };

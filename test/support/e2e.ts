@@ -1,0 +1,49 @@
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { runCli, type CliResult } from './run-cli.js';
+import { useTempDir } from './temp-dir.js';
+
+/** An emulator plus a database path, and the real CLI pointed at both. */
+export interface E2eContext {
+  emulator: Emulator;
+  db: string;
+  dir: string;
+  /** Runs `vpnsync <args> --db <db>` against the emulator (its env: token service, CA, endpoint). */
+  vpnsync(args: readonly string[], extra?: { env?: Record<string, string | undefined>; db?: string }): Promise<CliResult>;
+  /** Rows of a query on the database (a separate read-only connection, closed after use). */
+  rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+}
+
+/**
+ * For e2e test files: `const start = useE2e()`, then `const ctx = await start({...})` in a test.
+ * Emulators share the test run's CA (global-setup) and are closed after each test.
+ */
+export function useE2e(): (options?: EmulatorOptions) => Promise<E2eContext> {
+  const tempDir = useTempDir('vpnsync-e2e-');
+  const open: Emulator[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((e) => e.close()));
+  });
+  return async (options = {}) => {
+    const emulator = await startEmulator({ certDir: process.env.VPNSYNC_TEST_CERT_DIR, ...options });
+    open.push(emulator);
+    const dir = tempDir();
+    const db = path.join(dir, 'vpnsync.db');
+    return {
+      emulator,
+      db,
+      dir,
+      vpnsync: (args, extra = {}) => runCli([...args, '--db', extra.db ?? db], { env: { ...emulator.env, ...extra.env } }),
+      rows: <T>(sql: string, ...params: unknown[]) => {
+        const conn = new BetterSqlite3(db, { readonly: true });
+        try {
+          return conn.prepare(sql).all(...params) as T[];
+        } finally {
+          conn.close();
+        }
+      },
+    };
+  };
+}

@@ -5,7 +5,7 @@ import { useE2e } from '../support/e2e.js';
 import { expectedRow, storedRow } from '../support/expected-row.js';
 
 const start = useE2e();
-const byKey = (a: { id: unknown }, b: { id: unknown }) => String(a.id).toLowerCase().localeCompare(String(b.id).toLowerCase());
+const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.id).toLowerCase().localeCompare(String(b.id).toLowerCase());
 
 describe('vpnsync pull against the emulator (real @azure/identity, HTTPS)', () => {
   it("fills vpn_link_connections with exactly the emulator's link connections, every field equal", async () => {

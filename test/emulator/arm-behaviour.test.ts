@@ -1,7 +1,7 @@
 /** ARM behaviour: paging, case-insensitive routing, 404s, api-version checks, headers, embedding. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { decodeSkipToken, encodeSkipToken, paginate } from '../../src/emulator/paging.js';
+import { decodeSkipToken, encodeSkipToken, paginate, type Page } from '../../src/emulator/paging.js';
 import { API, allPages, arm, gatewayPath, getToken, listAll, start } from './helpers.js';
 
 describe('paginate', () => {
@@ -10,7 +10,7 @@ describe('paginate', () => {
     const pages: number[][] = [];
     let token: string | null = null;
     for (;;) {
-      const page = paginate(items.slice(0, n), token, { pageSize: size, emptyPageEvery: emptyEvery });
+      const page: Page<number> | undefined = paginate(items.slice(0, n), token, { pageSize: size, emptyPageEvery: emptyEvery });
       if (!page) throw new Error('bad token');
       pages.push(page.value);
       if (page.nextSkipToken === undefined) return pages;

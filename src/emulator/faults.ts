@@ -202,5 +202,6 @@ export function faultRuleFromJson(json: unknown): FaultRule {
 
 /** A rule as JSON (RegExp matches become "re:PATTERN"). */
 export function faultRuleToJson(rule: FaultRule): Record<string, unknown> {
-  return { ...rule, match: rule.match instanceof RegExp ? `re:${rule.match.source}` : rule.match };
+  // RegExp#source escapes '/' as '\/'; undo it so the rule reads as it was written.
+  return { ...rule, match: rule.match instanceof RegExp ? `re:${rule.match.source.replace(/\\\//g, '/')}` : rule.match };
 }

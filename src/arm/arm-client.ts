@@ -15,8 +15,6 @@ import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
 import { ARM_READ_BUCKET, SubscriptionPacer, type TokenBucketOptions } from './token-bucket.js';
 
-/** Public ARM endpoint (Azure global cloud). */
-export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 /** Per-attempt timeout: a hung response is abandoned and retried after this long. */

@@ -10,6 +10,7 @@ import { emulatorCommand } from './commands/emulator.js';
 import { execCommand } from './commands/exec.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pullCommand } from './commands/pull.js';
+import { importCommand } from './commands/import.js';
 import { queryCommand } from './commands/query.js';
 import { queueCommand } from './commands/queue.js';
 import { CliError, UsageError } from './errors.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' })
       .command(pullCommand)
       .command(queryCommand)
+      .command(importCommand)
       .command(queueCommand)
       .command(execCommand)
       .command(migrateCommand)

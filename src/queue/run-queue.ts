@@ -11,11 +11,8 @@ import type { Store } from '../store/open-store.js';
 import type { ActionKind, ActionTable } from '../store/schema.js';
 import { logActionEvent, type ActionEvent } from './action-log.js';
 import { decodeIkeSaPayload } from './ike-sa-payload.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from './queue-defaults.js';
 
-/** Default number of actions in flight at once (resets of one VPN connection are still serialised). */
-export const DEFAULT_QUEUE_CONCURRENCY = 4;
-/** Default cap on resets started by one `queue run` (override with --max-resets, or --force). */
-export const DEFAULT_MAX_RESETS = 10;
 /** Polling interval when ARM sends no Retry-After. */
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 /** Consecutive failed polls (after the pipeline's own retries) before a run gives up on an operation for now. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
-import { startEmulator, type Emulator, type Mutation } from '../../emulator/index.js';
+import type { Emulator, Mutation } from '../../emulator/index.js';
 import { resolveDbPath } from '../database-path.js';
 import { CliError, UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
@@ -28,6 +28,8 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     if (argv.db && existsSync(db)) throw new UsageError(`The demo writes a fresh database; ${db} already exists (choose a new --db, or omit it to use ${DEMO_DB})`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
 
+    // Loaded here rather than at start-up: other commands need no emulator.
+    const { startEmulator } = await import('../../emulator/index.js');
     const emulator = await startEmulator({ seed: argv.seed });
     try {
       out(`vpnsync demo — a local ARM emulator stands in for Azure (seed ${argv.seed})`);

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { openStore } from '../../store/open-store.js';
 import type { PullStrategy } from '../../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sync/fetch-links.js';
-import { runPull, type PullResult } from '../../sync/run-pull.js';
+import type { PullResult } from '../../sync/run-pull.js';
 import { resolveDbPath } from '../database-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
@@ -37,8 +37,9 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' }) as unknown as Argv<PullArgs>,
   handler: async (argv) => {
     const log = createLog({ quiet: argv.quiet });
-    const arm = armClientFor(argv, (line) => log.info(line));
+    const arm = await armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    const { runPull } = await import('../../sync/run-pull.js');
     let result: PullResult;
     try {
       result = await runPull({ arm, store, log: (line) => log.info(line) }, {

@@ -17,7 +17,7 @@ export interface QueryArgs extends GlobalArgs {
   sql?: string | undefined;
   file?: string | undefined;
   format?: QueryFormat | undefined;
-  param?: string[] | undefined;
+  param?: string | string[] | undefined;
   at?: string | undefined;
 }
 
@@ -33,14 +33,15 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
       .positional('sql', { type: 'string', describe: 'One SELECT (or WITH, VALUES, EXPLAIN, reporting PRAGMA); "-" reads it from stdin' })
       .option('file', { alias: 'f', type: 'string', describe: 'Read the SQL from FILE ("-" for stdin)' })
       .option('format', { choices: QUERY_FORMATS, describe: 'table | json | ndjson | csv | md (default: table on a terminal, csv otherwise)' })
-      .option('param', { type: 'string', array: true, describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
+      // Not `array: true`: an array option would swallow the SQL argument after it.
+      .option('param', { type: 'string', describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
       .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })
       .example('$0 query "SELECT gatewayName, count(*) FROM vpn_link_connections GROUP BY 1"', 'Links per gateway')
       .example('$0 query -f links-down.sql --format json | jq .', 'SQL from a file, JSON out')
       .example("$0 query --param gw=vpngw-weu-01 \"SELECT name FROM vpn_link_connections WHERE gatewayName = :gw\"", 'A named parameter') as unknown as Argv<QueryArgs>,
   handler: async (argv) => {
     const sql = readSql(argv);
-    const params = parseOrUsage(() => parseQueryParams(argv.param ?? []));
+    const params = parseOrUsage(() => parseQueryParams(argv.param === undefined ? [] : [argv.param].flat()));
     const format = argv.format ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
     const db = await openQueryDb(resolveDbPath(argv.db));
     try {

@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
 import { openStore } from '../../store/open-store.js';
 import { cancelAction, CancelError } from '../../queue/enqueue.js';
-import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY, planQueueRun, runQueue, type QueueRunResult } from '../../queue/run-queue.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
+import type { QueueRunResult } from '../../queue/run-queue.js';
 import { listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 import { resolveDbPath } from '../database-path.js';
@@ -137,6 +138,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   handler: async (argv) => {
     const log = createLog({ quiet: argv.quiet });
     const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id };
+    const { planQueueRun, runQueue } = await import('../../queue/run-queue.js');
     if (argv['dry-run']) {
       const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
       try {
@@ -155,7 +157,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       }
       return;
     }
-    const arm = armClientFor(argv, (line) => log.info(line));
+    const arm = await armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: QueueRunResult;
     try {

@@ -1,0 +1,65 @@
+import type { Argv, CommandModule } from 'yargs';
+import { classifyArmJson, type ImportPlan } from '../../import/classify-arm-json.js';
+import { importArmJson, type ImportResult } from '../../import/import-arm-json.js';
+import { ImportInputError } from '../../import/import-input-error.js';
+import { parseImportJson } from '../../import/parse-import-json.js';
+import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-input.js';
+import { openStore } from '../../store/open-store.js';
+import { resolveDbPath } from '../database-path.js';
+import { UsageError } from '../errors.js';
+import type { GlobalArgs } from '../global-options.js';
+import { createLog, out } from '../output.js';
+
+export interface ImportArgs extends GlobalArgs {
+  file: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** `vpnsync import FILE|-`: record ARM JSON captured elsewhere as a pull with source `import`. */
+export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
+  command: 'import <file>',
+  describe: 'Record ARM JSON captured elsewhere (az rest, the portal\'s JSON view) as a pull, without contacting Azure',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: `File of ARM JSON ("-" for stdin, at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the import result as JSON on stdout' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' })
+      .example('$0 import links.json', 'A ListByVpnConnection response saved by az rest')
+      .example('az rest --method get --url "/subscriptions/$SUB/providers/Microsoft.Network/vpnGateways?api-version=2024-05-01" | $0 import -', 'Gateways with embedded connections, from stdin') as unknown as Argv<ImportArgs>,
+  handler: async (argv) => {
+    const log = createLog({ quiet: argv.quiet });
+    // Everything about the input is checked before the database is opened: bad input leaves
+    // no trace, not even a new empty database.
+    const { plan, label } = await readPlan(argv.file);
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    let result: ImportResult;
+    try {
+      result = importArmJson({ store }, plan, label);
+    } finally {
+      await store.close();
+    }
+    if (result.paged) log.warn(`note: ${label} is one page of a longer listing (it has a nextLink); links missing from it were not taken as deleted`);
+    if (result.connectionsWithoutLinks > 0) {
+      const n = result.connectionsWithoutLinks;
+      log.warn(`note: ${n === 1 ? '1 connection has' : `${n} connections have`} no embedded vpnLinkConnections; ${n === 1 ? 'its' : 'their'} stored links were left as they were`);
+    }
+    if (argv.json) out(JSON.stringify(result, null, 2));
+    log.info(importSummaryLine(result));
+  },
+};
+
+async function readPlan(file: string): Promise<{ plan: ImportPlan; label: string }> {
+  try {
+    const input = await readImportInput(file);
+    return { plan: classifyArmJson(parseImportJson(input.text, input.label), input.label), label: input.label };
+  } catch (e) {
+    if (e instanceof ImportInputError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** "import #5 complete: 2 links (2 added, 0 changed, 0 removed) from links.json, a VpnGateways_List example (…)". */
+export function importSummaryLine(r: ImportResult): string {
+  return `import #${r.pullId} ${r.status}: ${r.seen} link${r.seen === 1 ? '' : 's'} (${r.added + r.restored} added, ${r.changed} changed, ${r.removed} removed) from ${r.source}, ${r.description}`;
+}

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { BIN } from '../support/run-cli.js';
+import { useE2e, type E2eContext } from '../support/e2e.js';
+
+const start = useE2e();
+
+/** Pulls, then returns links (gateway/connection/link names and ids) grouped by connection. */
+async function inventory(ctx: E2eContext) {
+  expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+  const rows = ctx.rows<{ id: string; gatewayName: string; connectionName: string; name: string }>(
+    `SELECT id, gatewayName, connectionName, name FROM vpn_link_connections WHERE connectionStatus = 'Connected' ORDER BY _key`,
+  );
+  const target = (r: (typeof rows)[number]) => `${r.gatewayName}/${r.connectionName}/${r.id.split('/').pop()}`;
+  return { rows, target };
+}
+
+const posts = (ctx: E2eContext, id: string) => ctx.emulator.stats().postsByLink[id.toLowerCase()] ?? { resetconnection: 0, getikesas: 0 };
+
+describe('queued EXEC actions against the emulator', () => {
+  it('reset and ike-sas end to end: queued offline, run, IKE SA result stored, trail kept, next pull shows the reset', async () => {
+    const ctx = await start({ seed: 21, lro: { polls: 2, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const [a, b] = [rows[0]!, rows[rows.length - 1]!];
+
+    const q1 = await ctx.vpnsync(['queue', 'reset', target(a), '--reason', 'tunnel stuck', '--requested-by', 'alice']);
+    expect(q1.code).toBe(EXIT.OK);
+    expect(q1.stdout).toMatch(/^queued #1 reset /);
+    const q2 = await ctx.vpnsync(['queue', 'ike-sas', b.id]);
+    expect(q2.stdout).toMatch(/^queued #2 ike-sas /);
+    expect(posts(ctx, a.id).resetconnection).toBe(0); // queuing is offline
+
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcomes.map((o: { id: number; outcome: string }) => [o.id, o.outcome])).toEqual([[1, 'succeeded'], [2, 'succeeded']]);
+    expect(posts(ctx, a.id).resetconnection).toBe(1);
+    expect(posts(ctx, b.id).getikesas).toBe(1);
+
+    const ike = ctx.rows<{ raw: string; parsed: string }>('SELECT raw, parsed FROM ike_sas WHERE action_id = 2')[0]!;
+    expect(JSON.parse(ike.parsed)).toMatchObject({ Status: 'Successful' });
+    const show = await ctx.vpnsync(['queue', 'show', '2']);
+    expect(show.stdout).toMatch(/IKE security associations/);
+    expect(show.stdout).toMatch(/"Status": "Successful"/);
+
+    const trail = ctx.rows<{ event: string }>('SELECT event FROM action_events WHERE action_id = 1 ORDER BY id').map((e) => e.event);
+    expect(trail[0]).toBe('queued');
+    expect(trail.slice(1, 4)).toEqual(['started', 'posting', 'accepted']);
+    expect(trail.filter((e) => e === 'poll').length).toBeGreaterThanOrEqual(2);
+    expect(trail[trail.length - 1]).toBe('succeeded');
+    expect(ctx.rows('SELECT requested_by, reason, status FROM actions WHERE id = 1')).toEqual([{ requested_by: 'alice', reason: 'tunnel stuck', status: 'succeeded' }]);
+
+    // The reset went through Connecting and back to Connected: the emulator recorded it, and the
+    // next pull writes it to history when the state differs from what was stored.
+    const resetMutations = ctx.emulator.mutations().filter((m) => m.linkId?.toLowerCase() === a.id.toLowerCase() && m.field === 'connectionStatus');
+    expect(resetMutations.map((m) => m.new)).toEqual(['Connecting', 'Connected']);
+    expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+    expect(ctx.rows('SELECT connectionStatus FROM vpn_link_connections WHERE id = ?', a.id)).toEqual([{ connectionStatus: 'Connected' }]);
+  });
+
+  it('kill -9 of the runner while an operation is polled: the next run resumes it, and ARM saw exactly one POST', async () => {
+    const ctx = await start({ seed: 22, lro: { polls: 6, retryAfterSeconds: 1 } });
+    const { rows, target } = await inventory(ctx);
+    const link = rows[0]!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(link)])).code).toBe(EXIT.OK);
+
+    const child = spawn(process.execPath, [BIN, 'queue', 'run', '--db', ctx.db], { env: { ...process.env, ...ctx.emulator.env }, stdio: 'ignore' });
+    // Wait until ARM accepted the POST and the poller state is saved, then kill -9 mid-polling.
+    for (let i = 0; i < 400; i++) {
+      try {
+        if (ctx.rows(`SELECT 1 FROM action_events WHERE action_id = 1 AND event = 'poll'`).length > 0) break;
+      } catch {
+        // busy while the runner writes
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    expect(ctx.rows('SELECT status, poller_state IS NOT NULL AS saved FROM actions WHERE id = 1')).toEqual([{ status: 'running', saved: 1 }]);
+
+    const rerun = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(rerun.code, rerun.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ resumed: [1], outcomes: [{ id: 1, outcome: 'succeeded' }] });
+    expect(rerun.stderr).toMatch(/cleared the lock of queue run #1/);
+    expect(posts(ctx, link.id).resetconnection).toBe(1);
+    const events = ctx.rows<{ event: string }>('SELECT event FROM action_events WHERE action_id = 1').map((e) => e.event);
+    expect(events.filter((e) => e === 'posting')).toHaveLength(1);
+    expect(events).toContain('resumed');
+  });
+
+  it('never resets two links of one VPN connection at the same time', async () => {
+    const ctx = await start({ seed: 23, size: { linksPerConnection: 4 }, lro: { polls: 2, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const conn = rows[0]!.connectionName;
+    const siblings = rows.filter((r) => r.connectionName === conn && r.gatewayName === rows[0]!.gatewayName);
+    expect(siblings.length).toBeGreaterThanOrEqual(2);
+    expect((await ctx.vpnsync(['queue', 'reset', ...siblings.map(target)])).code).toBe(EXIT.OK);
+    const run = await ctx.vpnsync(['queue', 'run', '--concurrency', '8']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    const connKey = siblings[0]!.id.toLowerCase().replace(/\/vpnlinkconnections\/[^/]+$/, '');
+    expect(ctx.emulator.stats().maxInFlightActionsPerConnection[connKey]).toBe(1);
+    for (const s of siblings) expect(posts(ctx, s.id).resetconnection).toBe(1);
+  });
+
+  it('--not-before, --max-resets, --dry-run, cancel and duplicate refusal', async () => {
+    const ctx = await start({ seed: 24, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const [a, b, c] = [rows[0]!, rows[1]!, rows[2]!];
+    expect((await ctx.vpnsync(['queue', 'reset', target(a), '--not-before', '+2h'])).code).toBe(EXIT.OK);
+    const dup = await ctx.vpnsync(['queue', 'reset', target(a)]);
+    expect(dup.code).toBe(EXIT.OK);
+    expect(dup.stderr).toMatch(/not queued: .* already has reset action #1 \(queued\)/);
+    expect(dup.stdout).toBe('');
+    expect((await ctx.vpnsync(['queue', 'reset', target(b), target(c)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(c)])).code).toBe(EXIT.OK);
+
+    const dry = await ctx.vpnsync(['queue', 'run', '--dry-run', '--max-resets', '1']);
+    expect(dry.code).toBe(EXIT.OK);
+    expect(dry.stdout).toMatch(/1\s+reset .* wait: not before/);
+    expect(dry.stdout).toMatch(/2\s+reset .* POST and poll/);
+    expect(dry.stdout).toMatch(/3\s+reset .* wait: --max-resets reached/);
+    expect(ctx.emulator.stats().postsByLink).toEqual({});
+
+    const cancel = await ctx.vpnsync(['queue', 'cancel', '4']);
+    expect(cancel.code).toBe(EXIT.OK);
+    const cancelAgain = await ctx.vpnsync(['queue', 'cancel', '4']);
+    expect(cancelAgain.code).toBe(EXIT.USAGE);
+    expect(cancelAgain.stderr).toMatch(/^vpnsync: Action #4 is cancelled; only queued actions can be cancelled/);
+
+    const run = await ctx.vpnsync(['queue', 'run', '--max-resets', '1', '--json']);
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcomes: [{ id: 2, outcome: 'succeeded' }], deferred: [3], notDue: [1] });
+    expect(posts(ctx, a.id).resetconnection).toBe(0);
+    const list = await ctx.vpnsync(['queue', 'list', '--status', 'queued', '--format', 'json']);
+    expect(JSON.parse(list.stdout).map((r: { id: number }) => r.id)).toEqual([3, 1]);
+  });
+
+  it('bad targets are refused with nothing queued', async () => {
+    const ctx = await start({ seed: 25 });
+    const { rows, target } = await inventory(ctx);
+    const cases: [string[], RegExp][] = [
+      [['queue', 'reset', target(rows[0]!), 'gw/conn/nope'], /^vpnsync: No link 'gw\/conn\/nope' in the local inventory/],
+      [['queue', 'reset', 'just-a-name'], /^vpnsync: Expected a link id \(\/subscriptions\/…\) or gateway\/connection\/link names, got 'just-a-name'$/],
+      [['queue', 'reset', '/subscriptions/x/resourceGroups/y'], /^vpnsync: Expected a link connection id/],
+      [['queue', 'reset', '--where', "connectionStatus = 'Exploded'"], /matched no links/],
+      [['queue', 'reset', '--where', 'nosuchcolumn = 1'], /^vpnsync: Expected --where to be an SQL condition over vpn_link_connections columns: no such column: nosuchcolumn$/],
+      [['queue', 'reset', '--where', '1); DELETE FROM vpn_link_connections; --'], /^vpnsync: Expected --where to be an SQL condition/],
+      [['queue', 'reset', target(rows[0]!), '--not-before', 'tomorrow'], /^vpnsync: Expected --not-before to be an ISO time/],
+      [['queue', 'reset'], /Expected at least one target/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await ctx.vpnsync(args);
+      expect(r.code, args.join(' ')).toBe(EXIT.USAGE);
+      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
+    }
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+    expect(ctx.rows<{ n: number }>('SELECT count(*) AS n FROM vpn_link_connections')[0]!.n).toBe(ctx.emulator.links().length);
+  });
+
+  it('--where queues many; a failing operation records ARM code and request id (exit 1)', async () => {
+    const ctx = await start({ seed: 26, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows } = await inventory(ctx);
+    const gw = rows[0]!.gatewayName;
+    const q = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${gw}' AND connectionStatus = 'Connected'`, '--json']);
+    expect(q.code).toBe(EXIT.OK);
+    const queued = JSON.parse(q.stdout).queued as { id: number }[];
+    expect(queued.length).toBe(rows.filter((r) => r.gatewayName === gw).length);
+
+    ctx.emulator.setFaults([{ match: 'VpnLinkConnections_GetIkeSas', kind: 'lro-failure', status: 400, code: 'VpnLinkConnectionResetFailed', count: 1 }]);
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(run.code).toBe(EXIT.FAILURE);
+    const failed = ctx.rows<{ error_code: string; request_id: string; status: string }>(`SELECT status, error_code, request_id FROM actions WHERE status = 'failed'`);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error_code).toBe('VpnLinkConnectionResetFailed');
+    expect(failed[0]!.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(run.stderr).toMatch(/failed: VpnLinkConnectionResetFailed/);
+  });
+
+  it('both StackQL EXEC statements queue the same actions', async () => {
+    const ctx = await start({ seed: 27, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows } = await inventory(ctx);
+    const l = rows[0]!;
+    const [, , sub, , rg] = l.id.split('/');
+    const params = `@connectionName='${l.connectionName}', @gatewayName='${l.gatewayName}', @linkConnectionName='${l.id.split('/').pop()}', @resourceGroupName='${rg}', @subscriptionId='${sub}'`;
+    const reset = await ctx.vpnsync(['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_ResetConnection ${params}`]);
+    expect(reset.code, reset.stderr).toBe(EXIT.OK);
+    const ike = await ctx.vpnsync(['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_GetIkeSas ${params};`]);
+    expect(ike.code, ike.stderr).toBe(EXIT.OK);
+    expect(ctx.rows('SELECT kind, link_key FROM actions ORDER BY id')).toEqual([
+      { kind: 'reset', link_key: l.id.toLowerCase() },
+      { kind: 'ike-sas', link_key: l.id.toLowerCase() },
+    ]);
+    const unknown = await ctx.vpnsync(['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_GetIkeSas ${params.replace(l.connectionName, 'ghost')}`]);
+    expect(unknown.code).toBe(EXIT.USAGE);
+    expect(unknown.stderr).toMatch(/is not in the local inventory/);
+    const run = await ctx.vpnsync(['queue', 'run']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(posts(ctx, l.id)).toEqual({ resetconnection: 1, getikesas: 1 });
+  });
+});

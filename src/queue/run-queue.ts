@@ -239,7 +239,17 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     return finish(row, { outcome: 'succeeded', httpStatus: lastResponse?.status, requestId: lastResponse?.requestId });
   };
 
-  await Promise.all([...plan.resume.map((r) => execute(r, true)), ...plan.run.map((r) => execute(r, false))]);
+  try {
+    await Promise.all([...plan.resume.map((r) => execute(r, true)), ...plan.run.map((r) => execute(r, false))]);
+  } catch (e) {
+    // Only the database failing gets here (action failures are outcomes): release the lock.
+    try {
+      sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), e instanceof Error ? e.message : String(e), runId);
+    } catch {
+      // The original error is the one to report.
+    }
+    throw e;
+  }
 
   const failed = outcomes.filter((o) => o.outcome !== 'succeeded').length;
   sqlite

@@ -11,7 +11,6 @@ import { execCommand } from './commands/exec.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pullCommand } from './commands/pull.js';
 import { importCommand } from './commands/import.js';
-import { importCommand } from './commands/import.js';
 import { queryCommand } from './commands/query.js';
 import { queueCommand } from './commands/queue.js';
 import { CliError, UsageError } from './errors.js';
@@ -37,7 +36,6 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' })
       .command(pullCommand)
       .command(queryCommand)
-      .command(importCommand)
       .command(importCommand)
       .command(queueCommand)
       .command(execCommand)

@@ -138,7 +138,9 @@ export class EmulatorCore {
     return this.fleet.links().map((link) => {
       const gateway = link.connection.gateway;
       return {
-        ...structuredClone(serializeLink(link, this.serialize)),
+        // A JSON round trip: the data is plain JSON, and this is several times faster than
+        // structuredClone for a 30,000-link fleet.
+        ...(JSON.parse(JSON.stringify(serializeLink(link, this.serialize))) as LinkConnectionJson),
         subscriptionId: gateway.resourceGroup.subscription.subscriptionId,
         resourceGroupName: gateway.resourceGroup.name,
         gatewayName: gateway.name,

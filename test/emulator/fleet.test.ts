@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateFleet, loadFleet, startEmulator, type Emulator, type LinkConnectionTruth, type Mutation } from '../../src/emulator/index.js';
+import { generateFleet, loadFleet, startEmulator, type Emulator, type LinkConnectionJson, type LinkConnectionTruth, type Mutation } from '../../src/emulator/index.js';
 import { API, EXAMPLES_DIR, arm, getToken, listAll, start } from './helpers.js';
 
 let emus: Emulator[] = [];
@@ -17,8 +17,8 @@ async function emulator(...args: Parameters<typeof start>): Promise<Emulator> {
   return e;
 }
 
-type Link = Omit<LinkConnectionTruth, 'subscriptionId' | 'resourceGroupName' | 'gatewayName' | 'connectionName'>;
-const strip = ({ subscriptionId: _s, resourceGroupName: _r, gatewayName: _g, connectionName: _c, ...json }: LinkConnectionTruth): Link => json;
+type Link = LinkConnectionJson;
+const strip = ({ subscriptionId: _s, resourceGroupName: _r, gatewayName: _g, connectionName: _c, ...json }: LinkConnectionTruth): Link => json as Link;
 
 /** Applies a mutation log to a snapshot of links: what a perfect sync would end up with. */
 function replay(initial: Link[], mutations: readonly Mutation[]): Map<string, Link> {

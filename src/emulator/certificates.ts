@@ -85,22 +85,17 @@ async function readBundle(dir: string): Promise<Bundle | undefined> {
 
 async function waitForBundle(dir: string, lockPath: string): Promise<Bundle> {
   for (let i = 0; i < 300; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const bundle = await readBundle(dir);
     if (bundle) return bundle;
-    const lockGone = await stat(lockPath).then(() => false, () => true);
-    if (lockGone && i > 0) {
-      const again = await readBundle(dir);
-      if (again) return again;
-      return ensureCertificatesAfterStaleLock(dir);
+    // The lock is gone but there is no bundle: its holder died. Try again from the top.
+    const locked = await stat(lockPath).then(() => true, () => false);
+    if (!locked) {
+      const fresh = await ensureCertificates(dir);
+      return { caCert: fresh.caCert, cert: fresh.cert, key: fresh.key };
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`Timed out waiting for another process to write TLS material into '${dir}' (remove ${lockPath} if it is stale)`);
-}
-
-async function ensureCertificatesAfterStaleLock(dir: string): Promise<Bundle> {
-  const fresh = await ensureCertificates(dir);
-  return { caCert: fresh.caCert, cert: fresh.cert, key: fresh.key };
 }
 
 async function generateBundle(): Promise<Bundle> {

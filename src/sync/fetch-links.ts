@@ -32,6 +32,7 @@ export async function fetchLinks(
   strategy: PullStrategy,
   fingerprint: Fingerprint,
   limit: Limiter,
+  onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<FetchedLinks> {
   const links: LinkRecord[] = [];
   const completeConnections = new Set<string>();
@@ -52,6 +53,7 @@ export async function fetchLinks(
   if (strategy === 'gateways') {
     for (const conn of discovery.connections) accept(conn, conn.embeddedLinks, undefined, false);
   } else {
+    let done = 0;
     await Promise.all(
       discovery.connections.map((conn) =>
         limit(async () => {
@@ -61,6 +63,7 @@ export async function fetchLinks(
           } catch (e) {
             scopes.push(failedScope('links', conn.key, e));
           }
+          onProgress(++done, discovery.connections.length);
         }),
       ),
     );

@@ -20,6 +20,8 @@ export interface PullDeps {
   clock?: Clock;
   /** Progress and diagnostics, one line each (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Connections whose links have been listed so far (for a progress display). */
+  onProgress?: (done: number, total: number) => void;
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
@@ -78,7 +80,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const discovery = await discoverConnections(deps.arm, filters, limit);
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
-    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), limit);
+    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), limit, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');
 

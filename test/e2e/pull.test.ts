@@ -168,3 +168,32 @@ describe('vpnsync pull against the emulator (real @azure/identity, HTTPS)', () =
     expect(() => statSync(ctx.db)).toThrow();
   });
 });
+
+describe('vpnsync pull after a kill -9', () => {
+  it('leaves the database consistent; the next pull clears the dead lock and records the same state', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../support/run-cli.js');
+    const ctx = await start({ seed: 31, faults: [{ match: 'VpnLinkConnections_ListByVpnConnection', kind: 'latency', ms: 2000, count: 16 }] });
+    const child = spawn(process.execPath, [BIN, 'pull', '--db', ctx.db], { env: { ...process.env, ...ctx.emulator.env }, stdio: 'ignore' });
+    for (let i = 0; i < 400; i++) {
+      try {
+        if (ctx.rows(`SELECT 1 FROM pulls WHERE status = 'running'`).length > 0) break;
+      } catch {
+        // not created yet
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    expect(ctx.rows('SELECT integrity_check FROM pragma_integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    expect(ctx.rows('SELECT count(*) AS n FROM vpn_link_connections')).toEqual([{ n: 0 }]);
+
+    ctx.emulator.setFaults([]);
+    const r = await ctx.vpnsync(['pull']);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.stderr).toMatch(/cleared the lock of pull #1: process \d+ is no longer running; that pull is marked failed/);
+    expect(ctx.rows('SELECT id, status FROM pulls ORDER BY id')).toEqual([{ id: 1, status: 'failed' }, { id: 2, status: 'complete' }]);
+    const truth = ctx.emulator.links().map(expectedRow).sort(byKey);
+    expect(ctx.rows<Record<string, unknown>>('SELECT * FROM vpn_link_connections').map(storedRow).sort(byKey)).toEqual(truth);
+  });
+});

@@ -42,7 +42,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
     const { runPull } = await import('../../sync/run-pull.js');
     let result: PullResult;
     try {
-      result = await runPull({ arm, store, log: (line) => log.info(line) }, {
+      result = await runPull({ arm, store, log: (line) => log.info(line), onProgress: (done, total) => log.progress(`listing link connections: ${done}/${total} VPN connections`) }, {
         filters: { subscriptions: argv.subscription, resourceGroup: argv['resource-group'], gateway: argv.gateway, connection: argv.connection },
         strategy: argv.strategy,
         concurrency: argv.concurrency ?? DEFAULT_CONCURRENCY,

@@ -14,6 +14,3 @@ export const NETWORK_API_VERSIONS: readonly string[] = [
 
 /** Microsoft.Resources subscriptions versions (Subscriptions_List is 2022-12-01 in azure-spec). */
 export const SUBSCRIPTIONS_API_VERSIONS: readonly string[] = ['2022-12-01', '2021-01-01', '2020-01-01', '2019-11-01', '2019-06-01', '2016-06-01'];
-
-/** The version the emulator puts in Location headers when a client's own version is not at hand. */
-export const DEFAULT_NETWORK_API_VERSION = '2026-07-01';

@@ -32,7 +32,7 @@ export function resourceNotFound(type: string, name: string, resourceGroup: stri
 }
 
 /** 404 ParentResourceNotFound for a nested resource whose parent is missing. */
-export function parentResourceNotFound(parentType: string, parentName: string): EmulatorResponse {
+export function parentResourceNotFound(parentName: string): EmulatorResponse {
   return armError(
     404,
     'ParentResourceNotFound',

@@ -101,7 +101,7 @@ function findUnder(
   const gateway = rg.gateways.get(gatewayName);
   const wantsConnection = route.connectionName !== undefined || route.operationId === 'VpnConnections_ListByVpnGateway';
   if (!gateway) {
-    return { error: wantsConnection ? parentResourceNotFound('vpnGateways', gatewayName) : resourceNotFound('Microsoft.Network/vpnGateways', gatewayName, rg.name) };
+    return { error: wantsConnection ? parentResourceNotFound(gatewayName) : resourceNotFound('Microsoft.Network/vpnGateways', gatewayName, rg.name) };
   }
   if (route.connectionName === undefined) return { gateway };
   const connection = gateway.connections.get(route.connectionName);
@@ -109,7 +109,7 @@ function findUnder(
   if (!connection) {
     return {
       error: wantsLink
-        ? parentResourceNotFound('vpnConnections', route.connectionName)
+        ? parentResourceNotFound(route.connectionName)
         : resourceNotFound(`Microsoft.Network/vpnGateways/${gateway.name}/vpnConnections`, route.connectionName, rg.name),
     };
   }

@@ -68,7 +68,7 @@ const LIST_FAULTS: readonly FaultKind[] = [...ARM_FAULTS, 'nextlink-loop'];
 
 /** The emulator minus the network. */
 export class EmulatorCore {
-  readonly tokens: TokenService;
+  private readonly tokens: TokenService;
   readonly faults: FaultInjector;
   private readonly throttle: Throttle | undefined;
   private readonly lro: LroManager;

@@ -197,7 +197,8 @@ export function addGeneratedLink(fleet: Fleet, connection: ConnectionNode, rng: 
   const used = new Set(connection.links.values().map((l) => l.json.name.toLowerCase()));
   const candidates = (freeIsps ?? [...ISPS]).filter((isp) => !used.has(`link-${isp}`));
   const isp = candidates.length > 0 ? rng.pick(candidates) : `${rng.int(1000, 9999)}`;
-  if (freeIsps) freeIsps.splice(freeIsps.indexOf(isp), 1);
+  const taken = freeIsps?.indexOf(isp) ?? -1;
+  if (taken >= 0) freeIsps?.splice(taken, 1);
   const name = `link-${isp}`;
   const site = connection.json.properties['remoteVpnSite'] as SubResourceJson | undefined;
   const siteId = site?.id ?? `${connection.json.id}/site`;

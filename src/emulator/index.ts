@@ -8,7 +8,7 @@ export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRule } from './f
 export type { EmulatorStats, ChainLevel } from './stats.js';
 export { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET, type BucketSettings } from './token-bucket.js';
 export { DEFAULT_LRO_SETTINGS } from './lro.js';
-export { NETWORK_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS, DEFAULT_NETWORK_API_VERSION } from './api-versions.js';
+export { NETWORK_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from './api-versions.js';
 export { ensureCertificates, CERT_FILES, type TlsMaterial } from './certificates.js';
 export { LINK_CONNECTION_TYPE, type LinkConnectionJson } from './arm-types.js';
 export {

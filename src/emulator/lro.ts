@@ -50,15 +50,10 @@ export class LroManager {
   private readonly running = new Map<string, number>();
 
   constructor(
-    private settings: LroSettings,
+    private readonly settings: LroSettings,
     private readonly now: () => number,
     private readonly complete: CompleteOperation,
   ) {}
-
-  /** Current settings. */
-  get current(): LroSettings {
-    return this.settings;
-  }
 
   /** Registers a new running operation; returns it and the new in-flight count of its connection. */
   start(op: Omit<Operation, 'startedAt' | 'pollsServed' | 'state'>): { op: Operation; inFlight: number } {

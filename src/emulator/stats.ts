@@ -21,7 +21,7 @@ export interface EmulatorStats {
   byStatus: Record<string, number>;
   /** 429s served (bucket empty or injected). */
   throttled429: number;
-  /** Lower-cased link id → POSTs accepted or refused for it. */
+  /** Lower-cased link id → POSTs that reached the action (not those refused by authentication, throttling or an injected fault). */
   postsByLink: Record<string, { resetconnection: number; getikesas: number }>;
   /** Lower-cased VPN connection id → the most long-running actions that were running on it at once. */
   maxInFlightActionsPerConnection: Record<string, number>;

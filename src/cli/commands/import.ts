@@ -31,7 +31,8 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     const log = createLog({ quiet: argv.quiet });
     // Everything about the input is checked before the database is opened: bad input leaves
     // no trace, not even a new empty database.
-    const { plan, label } = await readPlan(argv.file);
+    // yargs hands a lone "-" to a string positional as ''.
+    const { plan, label } = await readPlan(argv.file === '' ? '-' : argv.file);
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: ImportResult;
     try {

@@ -60,9 +60,12 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
 
 /** The SQL from the argument, -f FILE, or stdin ("-", or nothing given with stdin not a terminal). */
 function readSql(argv: QueryArgs): string {
-  if (argv.sql !== undefined && argv.file !== undefined) throw new UsageError('Expected the SQL either as an argument or with --file, not both');
-  const source = argv.file ?? (argv.sql === '-' ? '-' : undefined);
-  if (source === undefined && argv.sql !== undefined) return argv.sql;
+  // yargs hands a lone "-" to a string positional as '' (and an empty SQL argument means nothing else).
+  const sql = argv.sql === '' ? '-' : argv.sql;
+  const file = argv.file === '' ? '-' : argv.file;
+  if (sql !== undefined && file !== undefined) throw new UsageError('Expected the SQL either as an argument or with --file, not both');
+  const source = file ?? (sql === '-' ? '-' : undefined);
+  if (source === undefined && sql !== undefined) return sql;
   if (source === undefined && process.stdin.isTTY) {
     throw new UsageError('Expected SQL: vpnsync query "SELECT …", vpnsync query -f FILE, or the SQL on stdin');
   }

@@ -23,7 +23,7 @@ const table = [
   '|---|---|---:|---|',
   ...rows.map((r) => `| ${r.scenario} | ${r.metric} | ${format(r.value)} ${r.unit} | ${r.note ?? ''} |`),
 ].join('\n');
-const doc = `# Benchmarks\n\nMeasured by \`npm run bench\`${args.has('--large') ? ' --large' : ''} on ${new Date().toISOString().slice(0, 10)}, on ${machine}.\n\nThe emulator serves ARM-like conditions: per subscription a read bucket of 250 refilled at 25/s, 35–45 ms latency, 100 items per page. "Theoretical minimum" is the emulator's lower bound for the requests a client made (bucket refill time of the busiest subscription, or the latency of the longest chain of dependent requests, whichever is larger; see docs/EMULATOR.md).\n\n${table}\n`;
+const doc = `# Benchmarks\n\nMeasured by \`npm run bench\`${args.has('--large') ? ' --large' : ''} on ${new Date().toISOString().slice(0, 10)}, on ${machine}.\n\nThe emulator serves ARM-like conditions: per subscription a read bucket of 250 refilled at 25/s, 35–45 ms latency, 100 items per page. "Theoretical minimum" is the emulator's lower bound for the requests a client made (bucket refill time of the busiest subscription, or the latency of the longest chain of dependent requests, whichever is larger; see README.md ("The ARM emulator")).\n\n${table}\n`;
 process.stdout.write(`${table}\n`);
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
 mkdirSync(docs, { recursive: true });

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js';
+import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
 import { UsageError } from '../errors.js';
 import { integerIn } from '../validate.js';
@@ -143,7 +143,8 @@ function waitForSignal(): Promise<string> {
 }
 
 const DEFAULT_DEPS: EmulatorCommandDeps = {
-  start: startEmulator,
+  // Loaded when the command runs, not at start-up: other commands need no emulator.
+  start: async (options) => (await import('../../emulator/index.js')).startEmulator(options),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   waitForStop: waitForSignal,

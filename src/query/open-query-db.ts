@@ -33,13 +33,20 @@ export async function openQueryDb(file: string): Promise<QueryDb> {
     store.sqlite.pragma('temp_store = MEMORY');
     return { file, sqlite: store.sqlite, inMemoryCopy: false, close: () => store.close() };
   } catch (e) {
-    if (!(e instanceof StoreError) || e.reason !== 'io' || directoryIsWritable(file)) throw e;
+    if (!cannotOpenInPlace(e) || directoryIsWritable(file)) throw e;
     const wal = `${file}-wal`;
     if (existsSync(wal) && statSync(wal).size > 0) {
       throw new StoreError('io', `Cannot read ${file}: its directory is read-only and ${path.basename(wal)} holds changes not yet in the database file, but SQLite cannot create ${path.basename(file)}-shm to read them. Copy the database and its -wal file to a writable directory.`, { cause: e });
     }
     return openInMemoryCopy(file, e);
   }
+}
+
+/** SQLite's answer when it cannot create the -shm (SQLITE_READONLY_DIRECTORY, SQLITE_CANTOPEN), translated or not. */
+function cannotOpenInPlace(e: unknown): boolean {
+  if (e instanceof StoreError) return e.reason === 'io';
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'));
 }
 
 function directoryIsWritable(file: string): boolean {

@@ -52,11 +52,13 @@ export interface LexicalCheck {
 export function checkReadOnlySql(sql: string): LexicalCheck {
   const statements = splitStatements(tokenizeSql(sql));
   if (statements.length === 0) throw new QueryError('sql', 'Expected an SQL statement, got only whitespace and comments');
+  // Every statement is checked before they are counted, so that `SELECT 1; DROP TABLE x` is
+  // refused for the DROP, and a CREATE TRIGGER (whose body holds semicolons) for the CREATE.
+  const known = statements.map((s) => checkStatement(s.filter(isSignificant)));
   if (statements.length > 1) {
     throw new QueryError('sql', `Expected one SQL statement, got ${statements.length}; vpnsync query runs one statement at a time (run it once per statement)`);
   }
-  const tokens = statements[0] as SqlToken[];
-  return { tokens, knownStatement: checkStatement(tokens.filter(isSignificant)) };
+  return { tokens: statements[0] as SqlToken[], knownStatement: known[0] as boolean };
 }
 
 function checkStatement(sig: readonly SqlToken[]): boolean {

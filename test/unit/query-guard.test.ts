@@ -55,7 +55,8 @@ describe('checkReadOnlySql', () => {
 
   it('refuses more than one statement, even when all are reads', () => {
     expect(() => checkReadOnlySql('SELECT 1; SELECT 2')).toThrow(/Expected one SQL statement, got 2/);
-    expect(() => checkReadOnlySql("SELECT 1; ATTACH 'x' AS y")).toThrow(/got 2/);
+    expect(() => checkReadOnlySql("SELECT 1; ATTACH 'x' AS y")).toThrow(/ATTACH statements are not allowed/);
+    expect(() => checkReadOnlySql('CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END')).toThrow(/CREATE statements are not allowed/);
   });
 
   it('does not mistake keywords inside strings, identifiers or comments for statements', () => {

@@ -40,10 +40,11 @@ async function seed(file: string): Promise<void> {
   const store = await openStore(file, { mode: 'write' });
   const fp = fingerprintWith('salt');
   for (const n of [1, 2] as const) {
-    const { pullId } = beginPull(store.sqlite, { source: 'arm', strategy: 'links', scope: {}, startedAt: FINISHED[n - 1], pid: process.pid, hostname: 'seed' });
+    const finishedAt = FINISHED[n - 1] as string;
+    const { pullId } = beginPull(store.sqlite, { source: 'arm', strategy: 'links', scope: {}, startedAt: finishedAt, pid: process.pid, hostname: 'seed' });
     recordPull(store.sqlite, {
       pullId,
-      finishedAt: FINISHED[n - 1],
+      finishedAt,
       links: fleet(n).map((l) => normaliseLink(l, fp)),
       scopes: [],
       absenceIsProven: () => true,

@@ -40,6 +40,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     } finally {
       await store.close();
     }
+    for (const id of result.clearedStalePulls) log.info(`cleared the lock of pull #${id}: its process is no longer running; that pull is marked failed`);
     if (result.paged) log.warn(`note: ${label} is one page of a longer listing (it has a nextLink); links missing from it were not taken as deleted`);
     if (result.connectionsWithoutLinks > 0) {
       const n = result.connectionsWithoutLinks;

@@ -68,7 +68,6 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
   const found = (what: string) => new ImportInputError(`Expected ${IMPORT_EXPECTED}; got in ${source} ${what}`);
 
   let items: unknown[];
-  let kind: Kind;
   let list: 'none' | 'response' | 'array';
   if (Array.isArray(body)) {
     items = body;
@@ -93,7 +92,7 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
     const what = describeResource(items[foreign === -1 ? 0 : foreign]);
     throw found(list === 'none' ? what : `a list whose item ${foreign === -1 ? 0 : foreign} is ${what}`);
   }
-  kind = firstKind;
+  const kind: Kind = firstKind;
   const other = kinds.findIndex((k) => k !== kind);
   if (other !== -1) throw found(`a list mixing a ${KIND_NAME[kind]} (item 0) with a ${KIND_NAME[kinds[other] as Kind]} (item ${other})`);
   items.forEach((item, i) => rejectFlattened(item, kind, list === 'none' ? label : `${label}, item ${i}`));

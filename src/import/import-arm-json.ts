@@ -9,6 +9,7 @@ import { processIsAlive, type IsAlive } from '../store/process-lock.js';
 import { fingerprintWith, normaliseLink } from '../sync/normalise.js';
 import type { ImportPlan, ImportShape } from './classify-arm-json.js';
 
+/** What an import needs: the open store, and for tests a clock and the lock holder's identity. */
 export interface ImportDeps {
   store: Store;
   clock?: Clock;

@@ -21,6 +21,7 @@ export interface QueryViews {
   linkConnectionsAs?: string | undefined;
 }
 
+/** One query: its SQL, named parameter values, and the views it runs against. */
 export interface QueryRequest {
   sql: string;
   params?: QueryParams | undefined;

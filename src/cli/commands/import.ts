@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
 
+/** The options of `vpnsync import`, as yargs parses them. */
 export interface ImportArgs extends GlobalArgs {
   file: string;
   json: boolean;

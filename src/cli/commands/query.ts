@@ -13,6 +13,7 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 
+/** The options of `vpnsync query`, as yargs parses them. */
 export interface QueryArgs extends GlobalArgs {
   sql?: string | undefined;
   file?: string | undefined;

@@ -6,6 +6,7 @@ import { tableFormatter } from './table-formatter.js';
 
 /** The output formats of `vpnsync query`. */
 export const QUERY_FORMATS = ['table', 'json', 'ndjson', 'csv', 'md'] as const;
+/** One of QUERY_FORMATS. */
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
 
 /** `table` for a person at a terminal; `csv` when stdout is a pipe or a file (a header, one line per row, loads anywhere). */

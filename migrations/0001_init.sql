@@ -21,9 +21,10 @@ CREATE TABLE pulls (
   status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'partial', 'failed')),
   -- JSON object: the filters this pull covered (subscriptions, resourceGroup, gateway, connection)
   scope TEXT NOT NULL CHECK (json_valid(scope)),
-  -- who holds the pull lock while status = 'running'
+  -- who holds the pull lock while status = 'running', and when it last said it was alive
   pid INTEGER,
   hostname TEXT,
+  heartbeat_at TEXT,
   links_seen INTEGER NOT NULL DEFAULT 0,
   links_added INTEGER NOT NULL DEFAULT 0,
   links_changed INTEGER NOT NULL DEFAULT 0,

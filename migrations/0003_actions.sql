@@ -55,6 +55,7 @@ CREATE TABLE queue_runs (
   status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'partial', 'failed')),
   pid INTEGER,
   hostname TEXT,
+  heartbeat_at TEXT,
   succeeded INTEGER NOT NULL DEFAULT 0,
   failed INTEGER NOT NULL DEFAULT 0,
   error_summary TEXT

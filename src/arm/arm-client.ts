@@ -1,14 +1,15 @@
 import type { TokenCredential } from '@azure/core-auth';
 import {
   bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
   createPipelineFromOptions,
   createPipelineRequest,
   RestError,
+  throttlingRetryPolicy,
   type HttpClient,
   type Pipeline,
   type PipelinePolicy,
   type PipelineResponse,
-  createDefaultHttpClient,
 } from '@azure/core-rest-pipeline';
 import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
 import { systemClock, type Clock } from './clock.js';
@@ -17,7 +18,7 @@ import { ARM_READ_BUCKET, SubscriptionPacer, type TokenBucketOptions } from './t
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
-/** Per-attempt timeout: a hung response is abandoned and retried after this long. */
+/** Per-attempt timeout, body included: a hung response is abandoned and retried after this long. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Retries per request for 429, 5xx, timeouts and dropped connections. */
 export const DEFAULT_MAX_RETRIES = 6;
@@ -78,6 +79,8 @@ export class ArmClient {
   readonly endpoint: URL;
   readonly apiVersion: string;
   private readonly pipeline: Pipeline;
+  /** For action POSTs: retried only on 429 (ARM refused it), never on timeouts, drops or 5xx, which may have reached ARM. */
+  private readonly actionPipeline: Pipeline;
   private readonly httpClient: HttpClient;
   private readonly timeoutMs: number;
   private readonly pacer: SubscriptionPacer | undefined;
@@ -93,19 +96,22 @@ export class ArmClient {
     const clock = options.clock ?? systemClock;
     this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? ARM_READ_BUCKET, clock);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
-    this.pipeline = createPipelineFromOptions({
-      retryOptions: {
-        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-        retryDelayInMs: options.retryDelayMs ?? 800,
-        maxRetryDelayInMs: options.maxRetryDelayMs ?? 30_000,
-      },
-      userAgentOptions: { userAgentPrefix: 'vpnsync' },
-    });
+    const retryOptions = {
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      retryDelayInMs: options.retryDelayMs ?? 800,
+      maxRetryDelayInMs: options.maxRetryDelayMs ?? 30_000,
+    };
+    const auth = bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: `${this.endpoint.origin}/.default` });
+    this.pipeline = createPipelineFromOptions({ retryOptions, userAgentOptions: { userAgentPrefix: 'vpnsync' } });
     // Runs once per attempt (inside the retry policy): pacing, counting, timeouts as retryable.
     this.pipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
-    this.pipeline.addPolicy(
-      bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: `${this.endpoint.origin}/.default` }),
-    );
+    this.pipeline.addPolicy(auth);
+
+    this.actionPipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: 'vpnsync' } });
+    this.actionPipeline.removePolicy({ phase: 'Retry' });
+    this.actionPipeline.addPolicy(throttlingRetryPolicy({ maxRetries: retryOptions.maxRetries }), { phase: 'Retry' });
+    this.actionPipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
+    this.actionPipeline.addPolicy(auth);
   }
 
   /** GET one ARM resource or page; throws ArmError on a non-2xx answer after retries. */
@@ -113,7 +119,11 @@ export class ArmClient {
     return this.send('GET', pathOrUrl, apiVersion);
   }
 
-  /** POST to an ARM action (no body); returns the raw answer (202 for long-running actions). */
+  /**
+   * POST to an ARM action (no body); returns the raw answer (202 for long-running actions). Sent
+   * at most once, except after a 429 (which ARM answers without acting): a retry after a
+   * timeout, a dropped connection or a 5xx could run the action twice.
+   */
   async post(pathOrUrl: string, apiVersion: string = this.apiVersion): Promise<ArmResponse> {
     return this.send('POST', pathOrUrl, apiVersion);
   }
@@ -152,11 +162,12 @@ export class ArmClient {
   private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string): Promise<ArmResponse> {
     const url = this.resolve(pathOrUrl, apiVersion);
     const path = pathOf(url);
+    const pipeline = method === 'POST' ? this.actionPipeline : this.pipeline;
     for (let attempt = 0; ; attempt++) {
-      const request = createPipelineRequest({ url, method, timeout: this.timeoutMs });
+      const request = createPipelineRequest({ url, method });
       let response: PipelineResponse;
       try {
-        response = await this.pipeline.sendRequest(this.httpClient, request);
+        response = await pipeline.sendRequest(this.httpClient, request);
       } catch (e) {
         throw transportError(e, path);
       }
@@ -169,7 +180,7 @@ export class ArmClient {
       try {
         return { status: response.status, body: JSON.parse(text), requestId, headers: response.headers };
       } catch {
-        if (attempt >= MALFORMED_BODY_RETRIES) {
+        if (attempt >= MALFORMED_BODY_RETRIES || method === 'POST') {
           throw new ArmError({ message: `response body is not valid JSON (${MALFORMED_BODY_RETRIES + 1} attempts)`, code: 'MalformedJson', status: response.status, requestId, path });
         }
         this.stats.retries += 1;
@@ -199,24 +210,39 @@ export class ArmClient {
         if (this.attempted.has(request)) this.stats.retries += 1;
         this.attempted.add(request);
         this.stats.requests += 1;
+        // The SDK's own `timeout` stops once headers arrive, so a body that stalls would hang
+        // the pull (and hold its lock) for ever: this deadline covers the body too.
+        const caller = request.abortSignal;
+        const attempt = new AbortController();
+        const timer = setTimeout(() => attempt.abort(), this.timeoutMs);
+        const follow = () => attempt.abort();
+        caller?.addEventListener('abort', follow);
+        request.abortSignal = attempt.signal;
         let response: PipelineResponse;
         try {
           response = await next(request);
         } catch (e) {
-          // The SDK's HTTP client turns its own timeout into an abort, which the retry policy
-          // would not retry; present it as the system error a timeout is.
-          if (isAbortError(e) && !request.abortSignal?.aborted) {
-            this.log(`request timed out after ${request.timeout} ms: ${request.method} ${pathOf(request.url)}`);
-            throw new RestError(`request timed out after ${request.timeout} ms`, { code: 'ETIMEDOUT', request });
+          // Present our own timeout as the system error it is, so the retry policy (for reads)
+          // retries it; the caller's abort stays an abort.
+          if (attempt.signal.aborted && !caller?.aborted) {
+            this.log(`request timed out after ${this.timeoutMs} ms: ${request.method} ${pathOf(request.url)}`);
+            throw new RestError(`request timed out after ${this.timeoutMs} ms`, { code: 'ETIMEDOUT', request });
           }
           if (e instanceof RestError && e.code) this.log(`${e.code} on ${request.method} ${pathOf(request.url)}`);
           throw e;
+        } finally {
+          clearTimeout(timer);
+          caller?.removeEventListener('abort', follow);
+          request.abortSignal = caller;
         }
         const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
         if (bucket && request.method === 'GET' && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining);
         if (response.status === 429) {
           this.stats.throttled += 1;
           bucket?.observeThrottled();
+          // The SDK retries a 429 only when it says when; ARM's bucket refills in well under
+          // two seconds, so a bare 429 is retried after that rather than failing the scope.
+          if (!response.headers.has('retry-after')) response.headers.set('retry-after', '2');
           this.log(`throttled (429) on ${pathOf(request.url)}; Retry-After ${response.headers.get('retry-after') ?? 'not given'}`);
         } else if (response.status >= 500) {
           this.log(`HTTP ${response.status} on ${request.method} ${pathOf(request.url)} (request id ${response.headers.get('x-ms-request-id') ?? 'none'})`);
@@ -225,10 +251,6 @@ export class ArmClient {
       },
     };
   }
-}
-
-function isAbortError(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
 }
 
 /** The path of an ARM URL without its query string (query strings may carry skip tokens). */

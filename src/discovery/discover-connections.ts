@@ -1,7 +1,7 @@
 import type { ArmClient } from '../arm/arm-client.js';
 import { SUBSCRIPTIONS_API_VERSION } from '../arm/arm-client.js';
 import { connectionKey } from '../arm/resource-id.js';
-import { failedScope, okScope, type ScopeResult } from './scope-result.js';
+import { failedScope, isCredentialError, okScope, type ScopeResult } from './scope-result.js';
 
 /** What a pull covers. Names match case-insensitively, as ARM's do. */
 export interface PullFilters {
@@ -20,8 +20,8 @@ export interface ConnectionRef {
   connectionName: string;
   /** Lower-cased connection id. */
   key: string;
-  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses). */
-  embeddedLinks: unknown[];
+  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses); undefined when the listing did not carry them. */
+  embeddedLinks: unknown[] | undefined;
 }
 
 export interface Discovery {
@@ -64,10 +64,25 @@ export async function discoverConnections(arm: ArmClient, filters: PullFilters, 
         const parent = filters.resourceGroup ? `/subscriptions/${sub}/resourceGroups/${filters.resourceGroup}` : `/subscriptions/${sub}`;
         try {
           const listed = await arm.listAll(`${parent}/providers/Microsoft.Network/vpnGateways`);
-          scopes.push(okScope('gateways', parent, listed.items.length, listed.requestId));
-          listedParents.add(parent.toLowerCase());
-          for (const gw of listed.items) connections.push(...connectionsOf(gw, filters));
+          let anomalies = 0;
+          for (const gw of listed.items) {
+            const found = connectionsOf(gw, filters);
+            connections.push(...found.connections);
+            if (!found.complete) anomalies += 1;
+          }
+          if (anomalies === 0) {
+            scopes.push(okScope('gateways', parent, listed.items.length, listed.requestId));
+            listedParents.add(parent.toLowerCase());
+          } else {
+            // Connections were read, but the listing cannot prove that a missing one is gone.
+            scopes.push({
+              ...failedScope('gateways', parent, new Error(`${anomalies} gateway item(s) without a usable id or connections list`)),
+              errorCode: 'UnexpectedBody',
+              requestId: listed.requestId,
+            });
+          }
         } catch (e) {
+          if (isCredentialError(e)) throw e;
           scopes.push(failedScope('gateways', parent, e));
         }
       }),
@@ -77,29 +92,36 @@ export async function discoverConnections(arm: ArmClient, filters: PullFilters, 
   return { subscriptions, connections, listedParents, scopes };
 }
 
-function connectionsOf(gateway: unknown, filters: PullFilters): ConnectionRef[] {
-  const gw = gateway as { id?: unknown; name?: unknown; properties?: { connections?: unknown } };
-  if (typeof gw.id !== 'string') return [];
-  const gwParts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/vpnGateways\/([^/]+)$/i.exec(gw.id);
-  if (!gwParts) return [];
+/**
+ * The connections of one gateway item that pass the filters; `complete` is false when the item
+ * lacks a usable id or connections list, so that its parent listing proves nothing by absence.
+ */
+function connectionsOf(gateway: unknown, filters: PullFilters): { connections: ConnectionRef[]; complete: boolean } {
+  const gw = gateway as { id?: unknown; properties?: { connections?: unknown } } | null;
+  const gwParts = typeof gw?.id === 'string' ? /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/vpnGateways\/([^/]+)$/i.exec(gw.id) : null;
+  if (!gw || !gwParts) return { connections: [], complete: false };
   const [, subscriptionId, resourceGroupName, gatewayName] = gwParts as unknown as [string, string, string, string];
-  if (!sameName(filters.resourceGroup, resourceGroupName) || !sameName(filters.gateway, gatewayName)) return [];
-  const list = Array.isArray(gw.properties?.connections) ? (gw.properties.connections as unknown[]) : [];
+  if (!sameName(filters.resourceGroup, resourceGroupName) || !sameName(filters.gateway, gatewayName)) return { connections: [], complete: true };
+  const list = gw.properties?.connections;
+  // ARM lists a gateway without connections as `connections: []`; a missing list is not proof of none.
+  if (!Array.isArray(list)) return { connections: [], complete: false };
   const out: ConnectionRef[] = [];
-  for (const c of list) {
-    const conn = c as { id?: unknown; properties?: { vpnLinkConnections?: unknown } };
+  let complete = true;
+  for (const c of list as unknown[]) {
+    const conn = c as { id?: unknown; properties?: { vpnLinkConnections?: unknown } } | null;
     // The connection's name is the last segment of its id (Microsoft's own example has a
     // connection whose "name" and id disagree; the id is what ARM routes on).
-    const connectionName = typeof conn.id === 'string' ? conn.id.split('/').pop() : undefined;
-    if (!connectionName || !sameName(filters.connection, connectionName)) continue;
+    const connectionName = typeof conn?.id === 'string' ? conn.id.split('/').pop() : undefined;
+    if (!connectionName) {
+      complete = false;
+      continue;
+    }
+    if (!sameName(filters.connection, connectionName)) continue;
     const ref = { subscriptionId, resourceGroupName, gatewayName, connectionName };
-    out.push({
-      ...ref,
-      key: connectionKey(ref),
-      embeddedLinks: Array.isArray(conn.properties?.vpnLinkConnections) ? (conn.properties.vpnLinkConnections as unknown[]) : [],
-    });
+    const embedded = conn?.properties?.vpnLinkConnections;
+    out.push({ ...ref, key: connectionKey(ref), embeddedLinks: Array.isArray(embedded) ? (embedded as unknown[]) : undefined });
   }
-  return out;
+  return { connections: out, complete };
 }
 
 function sameName(filter: string | undefined, name: string): boolean {

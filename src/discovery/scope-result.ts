@@ -33,3 +33,8 @@ export function failedScope(kind: ScopeKind, scopeId: string, error: unknown): S
     requestId: arm?.requestId,
   };
 }
+
+/** A credential that cannot get a token fails every scope alike: the pull fails instead. */
+export function isCredentialError(e: unknown): boolean {
+  return e instanceof ArmError && e.code === 'CredentialError';
+}

@@ -6,7 +6,7 @@ import type { ArmClient, ArmResponse } from '../arm/arm-client.js';
 import { ArmError } from '../arm/arm-error.js';
 import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey, linkPath } from '../arm/resource-id.js';
-import { clearStaleLocks, processIsAlive, type IsAlive } from '../store/process-lock.js';
+import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
 import type { Store } from '../store/open-store.js';
 import type { ActionKind, ActionTable } from '../store/schema.js';
 import { logActionEvent, type ActionEvent } from './action-log.js';
@@ -17,6 +17,8 @@ import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from './queue-defaults.
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 /** Consecutive failed polls (after the pipeline's own retries) before a run gives up on an operation for now. */
 const MAX_POLL_FAILURES = 3;
+/** An operation still running this long after its POST is failed (OperationTimedOut); resets take minutes. */
+export const OPERATION_DEADLINE_MS = 60 * 60_000;
 
 /** The ARM action each kind POSTs. */
 export const ACTION_PATH: Record<ActionKind, string> = { reset: 'resetconnection', 'ike-sas': 'getikesas' };
@@ -58,8 +60,10 @@ export interface QueueRunResult {
   outcomes: ActionOutcome[];
   /** Actions whose polling resumed after an earlier runner stopped. */
   resumed: number[];
-  /** Due actions left queued because --max-resets was reached. */
+  /** Due actions left queued: --max-resets reached, or another reset of the same VPN connection is in flight. */
   deferred: number[];
+  /** Actions cancelled after the run started (not sent). */
+  skipped: number[];
   /** Queued actions not yet due (--not-before in the future). */
   notDue: number[];
 }
@@ -69,7 +73,10 @@ export interface QueuePlan {
   resume: ActionRow[];
   unknownOutcome: ActionRow[];
   run: ActionRow[];
+  /** Resets capped by --max-resets. */
   deferred: ActionRow[];
+  /** Resets whose VPN connection has another reset in flight (or of unknown outcome) that this run does not resume. */
+  blocked: ActionRow[];
   notDue: ActionRow[];
 }
 
@@ -80,11 +87,20 @@ export interface QueuePlan {
  */
 export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, options: QueueRunOptions = {}): QueuePlan {
   const only = options.ids && options.ids.length > 0 ? new Set(options.ids) : undefined;
-  const rows = (sqlite.prepare(`SELECT * FROM actions WHERE status IN ('queued', 'running') ORDER BY id`).all() as ActionRow[]).filter((r) => !only || only.has(r.id));
-  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], notDue: [] };
+  const open = sqlite.prepare(`SELECT * FROM actions WHERE status IN ('queued', 'running') ORDER BY id`).all() as ActionRow[];
+  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], blocked: [], notDue: [] };
+  // A reset that may be running at ARM and that this run will not follow to its end keeps its
+  // connection busy: another reset there could take the whole site down.
+  const busy = new Set<string>();
+  for (const r of open) {
+    if (r.status !== 'running' || r.kind !== 'reset') continue;
+    const followed = r.poller_state !== null && (!only || only.has(r.id));
+    if (!followed && r.posted_at !== null) busy.add(connectionKey(r));
+  }
   const cap = options.force ? Number.POSITIVE_INFINITY : (options.maxResets ?? DEFAULT_MAX_RESETS);
   let resets = 0;
-  for (const r of rows) {
+  for (const r of open) {
+    if (only && !only.has(r.id)) continue;
     if (r.status === 'running') {
       if (r.poller_state) plan.resume.push(r);
       else if (r.posted_at) plan.unknownOutcome.push(r);
@@ -96,6 +112,10 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
       continue;
     }
     if (r.kind === 'reset') {
+      if (busy.has(connectionKey(r))) {
+        plan.blocked.push(r);
+        continue;
+      }
       if (resets >= cap) {
         plan.deferred.push(r);
         continue;
@@ -126,9 +146,10 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       for (const c of clearStaleLocks(sqlite, 'queue_runs', 'queue run', me, deps.isAlive ?? processIsAlive)) {
         log(`cleared the lock of queue run #${c.id}: process ${c.pid ?? '?'} is no longer running`);
       }
-      return Number(sqlite.prepare(`INSERT INTO queue_runs (started_at, status, pid, hostname) VALUES (?, 'running', ?, ?)`).run(me.at, me.pid, me.hostname).lastInsertRowid);
+      return Number(sqlite.prepare(`INSERT INTO queue_runs (started_at, status, pid, hostname, heartbeat_at) VALUES (?, 'running', ?, ?, ?)`).run(me.at, me.pid, me.hostname, me.at).lastInsertRowid);
     })
     .immediate();
+  const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now());
 
   const plan = planQueueRun(sqlite, iso(), options);
   const outcomes: ActionOutcome[] = [];
@@ -145,6 +166,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     }
     outcomes.push(outcome);
     log(`#${row.id} ${row.kind} ${outcome.link}: ${o.outcome}${o.errorCode ? ` (${o.errorCode}${o.requestId ? `, request id ${o.requestId}` : ''})` : ''}`);
+    return outcome;
   };
 
   for (const row of plan.unknownOutcome) {
@@ -157,10 +179,23 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
 
   const limit = pLimit(options.concurrency ?? DEFAULT_QUEUE_CONCURRENCY);
   // Resets of one VPN connection run one after another: resetting two of a site's links at
-  // once would take every tunnel of the site down together.
+  // once would take every tunnel of the site down together. A reset this run stops following
+  // while it may still be running at ARM (pending, outcome unknown) blocks its connection.
   const resetChains = new Map<string, Promise<void>>();
+  const blocked = new Set<string>(plan.unknownOutcome.filter((r) => r.kind === 'reset').map((r) => connectionKey(r)));
+  const deferred = [...plan.deferred, ...plan.blocked].map((r) => r.id);
+  const skipped: number[] = [];
   const execute = (row: ActionRow, resume: boolean): Promise<void> => {
-    const work = () => limit(() => runAction(row, resume));
+    const work = () =>
+      limit(async () => {
+        if (row.kind === 'reset' && !resume && blocked.has(connectionKey(row))) {
+          deferred.push(row.id);
+          log(`#${row.id} reset ${row.gatewayName}/${row.connectionName}/${row.linkConnectionName}: deferred, another reset of its VPN connection may still be running`);
+          return;
+        }
+        const outcome = await runAction(row, resume);
+        if (row.kind === 'reset' && (outcome?.outcome === 'pending' || outcome?.errorCode === 'OutcomeUnknown')) blocked.add(connectionKey(row));
+      });
     if (row.kind !== 'reset') return work();
     const key = connectionKey(row);
     const next = (resetChains.get(key) ?? Promise.resolve()).then(work);
@@ -168,7 +203,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     return next;
   };
 
-  const runAction = async (row: ActionRow, resume: boolean): Promise<void> => {
+  const runAction = async (row: ActionRow, resume: boolean): Promise<ActionOutcome | undefined> => {
     const path = `${linkPath(row)}/${ACTION_PATH[row.kind]}`;
     let lastResponse: ArmResponse | undefined;
     const toOperation = (res: ArmResponse, method: string, url: string): OperationResponse => {
@@ -189,13 +224,32 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         event(row.id, { event: 'resumed', detail: 'polling resumed from the saved state; not POSTed again' });
         poller = createHttpPoller(lro, { restoreFrom: row.poller_state as string, resourceLocationConfig: 'location' });
       } else {
-        sqlite.transaction(() => {
-          sqlite.prepare(`UPDATE actions SET status = 'running', started_at = coalesce(started_at, ?), run_id = ?, posted_at = ? WHERE id = ?`).run(iso(), runId, iso(), row.id);
+        // Claim it only if it is still queued (or claimed but never posted): a `queue cancel`
+        // that landed while it waited its turn must win.
+        const claimed = sqlite.transaction(() => {
+          const changed = sqlite
+            .prepare(`UPDATE actions SET status = 'running', started_at = coalesce(started_at, ?), run_id = ?, posted_at = ? WHERE id = ? AND posted_at IS NULL AND status IN ('queued', 'running')`)
+            .run(iso(), runId, iso(), row.id).changes;
+          if (changed === 0) return false;
           event(row.id, { event: 'started', detail: JSON.stringify({ run: runId }) });
           event(row.id, { event: 'posting', detail: `POST ${path}` });
+          return true;
         })();
+        if (!claimed) {
+          skipped.push(row.id);
+          return undefined;
+        }
         poller = createHttpPoller(lro, { resourceLocationConfig: 'location' });
-        await poller.submitted();
+        try {
+          await poller.submitted();
+        } catch (e) {
+          // No answer, or a 5xx: ARM may have acted on it. Never send it again.
+          if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500) {
+            const f = failureOf(e);
+            return finish(row, { ...f, errorCode: 'OutcomeUnknown', message: `the POST got no clear answer (${f.errorCode}: ${f.message}); it is not sent again — check the link, and queue the action again if needed` });
+          }
+          throw e;
+        }
         const state = await poller.serialize();
         const res = lastResponse as ArmResponse | undefined;
         sqlite.transaction(() => {
@@ -208,7 +262,11 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     }
 
     let failures = 0;
+    const postedAt = Date.parse((sqlite.prepare(`SELECT posted_at FROM actions WHERE id = ?`).pluck().get(row.id) as string | null) ?? iso());
     while (!poller.isDone) {
+      if (clock.now() - postedAt > OPERATION_DEADLINE_MS) {
+        return finish(row, { outcome: 'failed', errorCode: 'OperationTimedOut', message: `ARM still reported the operation running ${Math.round(OPERATION_DEADLINE_MS / 60_000)} minutes after the POST; stopped polling` });
+      }
       await clock.sleep(retryAfterMs(lastResponse));
       try {
         const state = await poller.poll();
@@ -219,9 +277,12 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
           event(row.id, { event: 'poll', httpStatus: lastResponse?.status, requestId: lastResponse?.requestId, detail: state.status });
         })();
       } catch (e) {
+        // The operation reported its own failure: core-lro set the state, then threw.
+        const status = poller.operationState?.status;
+        if (status === 'failed' || status === 'canceled') break;
         const f = failureOf(e);
-        // An answer from ARM (4xx, or the operation's own failure) ends the action; a transport
-        // failure leaves it running for the next `queue run` to resume.
+        // An answer from ARM (4xx) ends the action; a transport failure or 5xx leaves it
+        // running for the next `queue run` to resume.
         if (e instanceof ArmError && e.status !== undefined && e.status < 500 && e.status !== 429) return finish(row, f);
         failures += 1;
         event(row.id, { event: 'retry', httpStatus: f.httpStatus, requestId: f.requestId, detail: f.message });
@@ -249,6 +310,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       // The original error is the one to report.
     }
     throw e;
+  } finally {
+    stopHeartbeat();
   }
 
   const failed = outcomes.filter((o) => o.outcome !== 'succeeded').length;
@@ -256,7 +319,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     .prepare(`UPDATE queue_runs SET status = ?, finished_at = ?, succeeded = ?, failed = ? WHERE id = ?`)
     .run(failed > 0 ? 'partial' : 'complete', iso(), outcomes.length - failed, failed, runId);
   outcomes.sort((a, b) => a.id - b.id);
-  return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: plan.deferred.map((r) => r.id), notDue: plan.notDue.map((r) => r.id) };
+  return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: deferred.sort((a, b) => a - b), skipped, notDue: plan.notDue.map((r) => r.id) };
 }
 
 /** Retry-After of the last answer (seconds or HTTP date), else the default interval. */
@@ -272,5 +335,8 @@ function retryAfterMs(res: ArmResponse | undefined): number {
 function failureOf(e: unknown): { outcome: 'failed'; errorCode: string; message: string; requestId?: string | undefined; httpStatus?: number | undefined } {
   if (e instanceof ArmError) return { outcome: 'failed', errorCode: e.code, message: e.message, requestId: e.requestId, httpStatus: e.status };
   const err = e as { code?: unknown; message?: unknown };
-  return { outcome: 'failed', errorCode: typeof err?.code === 'string' ? err.code : 'OperationFailed', message: typeof err?.message === 'string' ? err.message : String(e) };
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  // core-lro reports an operation's own failure as "<code>: <message>" or with a code property.
+  const code = typeof err?.code === 'string' ? err.code : (/^([A-Za-z][A-Za-z0-9]+):\s/.exec(message)?.[1] ?? 'OperationFailed');
+  return { outcome: 'failed', errorCode: code, message };
 }

@@ -70,7 +70,7 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
   };
   try {
     await checkSchemaVersion(sqlite, file);
-    if (!readonly) await migrateToLatest(db as Kysely<unknown>, sqlite);
+    if (!readonly) await migrateConcurrently(db as Kysely<unknown>, sqlite);
     else if (!hasTable(sqlite, 'vpn_link_connections')) {
       throw new StoreError('not-initialised', `${file} is not a vpnsync database (no vpn_link_connections table). Run \`vpnsync pull\` or \`vpnsync migrate\` first.`);
     }
@@ -79,6 +79,32 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
   }
   return store;
+}
+
+/**
+ * Kysely's SQLite migration lock does not stop two processes (the first cron minute after an
+ * install or upgrade) from both applying the same migration; the loser's transaction rolls back
+ * ("table … already exists", or SQLITE_BUSY). If the winner has meanwhile applied everything,
+ * that is success; otherwise try again a few times.
+ */
+async function migrateConcurrently(db: Kysely<unknown>, sqlite: BetterSqlite3.Database): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db, sqlite);
+      return;
+    } catch (e) {
+      if (await allMigrationsApplied(sqlite)) return;
+      const text = `${(e as { code?: string }).code ?? ''} ${(e as Error).message ?? ''} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`;
+      if (attempt >= 5 || !/already exists|SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(text)) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+async function allMigrationsApplied(sqlite: BetterSqlite3.Database): Promise<boolean> {
+  if (!hasTable(sqlite, 'kysely_migration')) return false;
+  const applied = new Set((sqlite.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name));
+  return (await knownMigrations()).every((m) => applied.has(m));
 }
 
 /** Creates the parent directory (0700) and an empty file (0600) if missing, so nothing is ever world-readable. */

@@ -25,8 +25,8 @@ export function beginPull(sqlite: BetterSqlite3.Database, input: BeginPullInput,
   const tx = sqlite.transaction((): BeginPullResult => {
     const cleared = clearStaleLocks(sqlite, 'pulls', 'pull', { pid: input.pid, hostname: input.hostname, at: input.startedAt }, isAlive);
     const info = sqlite
-      .prepare(`INSERT INTO pulls (source, strategy, started_at, status, scope, pid, hostname) VALUES (?, ?, ?, 'running', ?, ?, ?)`)
-      .run(input.source, input.strategy, input.startedAt, JSON.stringify(input.scope), input.pid, input.hostname);
+      .prepare(`INSERT INTO pulls (source, strategy, started_at, status, scope, pid, hostname, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`)
+      .run(input.source, input.strategy, input.startedAt, JSON.stringify(input.scope), input.pid, input.hostname, input.startedAt);
     return { pullId: Number(info.lastInsertRowid), cleared };
   });
   return tx.immediate();

@@ -52,6 +52,7 @@ export interface PullTable {
   scope: string;
   pid: number | null;
   hostname: string | null;
+  heartbeat_at: string | null;
   links_seen: Generated<number>;
   links_added: Generated<number>;
   links_changed: Generated<number>;
@@ -146,6 +147,7 @@ export interface QueueRunTable {
   status: 'running' | 'complete' | 'partial' | 'failed';
   pid: number | null;
   hostname: string | null;
+  heartbeat_at: string | null;
   succeeded: Generated<number>;
   failed: Generated<number>;
   error_summary: string | null;

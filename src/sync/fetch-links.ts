@@ -1,7 +1,7 @@
 import type { ArmClient } from '../arm/arm-client.js';
 import { linkListPath } from '../arm/resource-id.js';
 import type { ConnectionRef, Discovery, Limiter } from '../discovery/discover-connections.js';
-import { failedScope, okScope, type ScopeResult } from '../discovery/scope-result.js';
+import { failedScope, isCredentialError, okScope, type ScopeResult } from '../discovery/scope-result.js';
 import type { PullStrategy } from '../store/schema.js';
 import { NormaliseError, normaliseLink, type Fingerprint, type LinkRecord } from './normalise.js';
 
@@ -51,7 +51,11 @@ export async function fetchLinks(
   };
 
   if (strategy === 'gateways') {
-    for (const conn of discovery.connections) accept(conn, conn.embeddedLinks, undefined, false);
+    for (const conn of discovery.connections) {
+      if (conn.embeddedLinks) accept(conn, conn.embeddedLinks, undefined, false);
+      // No embedded list: nothing about this connection's links can be proven (use --strategy links).
+      else scopes.push({ ...failedScope('links', conn.key, new Error('the gateway listing did not embed this connection’s vpnLinkConnections')), errorCode: 'MissingEmbeddedLinks' });
+    }
   } else {
     let done = 0;
     await Promise.all(
@@ -61,6 +65,7 @@ export async function fetchLinks(
             const listed = await arm.listAll(linkListPath(conn));
             accept(conn, listed.items, listed.requestId, true);
           } catch (e) {
+            if (isCredentialError(e)) throw e;
             scopes.push(failedScope('links', conn.key, e));
           }
           onProgress(++done, discovery.connections.length);

@@ -7,7 +7,7 @@ import { connectionKey } from '../arm/resource-id.js';
 import { discoverConnections, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
 import type { ScopeResult } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
-import { processIsAlive, type IsAlive } from '../store/process-lock.js';
+import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
 import { beginPull, failPull } from '../store/pull-lock.js';
 import type { Store } from '../store/open-store.js';
 import type { PullStrategy } from '../store/schema.js';
@@ -75,6 +75,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   );
   for (const c of cleared) log(`cleared the lock of pull #${c.id}: process ${c.pid ?? '?'} is no longer running; that pull is marked failed`);
 
+  const stopHeartbeat = startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
@@ -83,6 +84,18 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), limit, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');
+    const first = failedScopes[0];
+    if (first && failedScopes.length === scopes.length) {
+      // Nothing at all could be listed (wrong --subscription, no access, ARM unreachable):
+      // that is a failed pull, not a partial one.
+      throw new ArmError({
+        message: `nothing could be listed (${summariseFailures(failedScopes)}); first: ${first.errorMessage ?? 'unknown error'}`,
+        code: first.errorCode ?? 'Error',
+        status: first.httpStatus,
+        requestId: first.requestId,
+        path: first.scopeId,
+      });
+    }
 
     const inFilter = (l: LinkLocator): boolean =>
       discovery.subscriptions.includes(l.subscriptionId.toLowerCase()) &&
@@ -125,6 +138,8 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       // The database itself is failing; the original error is the one to report.
     }
     throw e;
+  } finally {
+    stopHeartbeat();
   }
 }
 

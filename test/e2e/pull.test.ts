@@ -148,6 +148,14 @@ describe('vpnsync pull against the emulator (real @azure/identity, HTTPS)', () =
     expect(ctx.rows('SELECT status FROM pulls')).toEqual([{ status: 'failed' }]);
   });
 
+  it('a pull that can list nothing at all fails (exit 1), it is not partial', async () => {
+    const ctx = await start({ seed: 20 });
+    const r = await ctx.vpnsync(['pull', '--subscription', '99999999-9999-4999-8999-999999999999']);
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^vpnsync: Azure Resource Manager call failed: SubscriptionNotFound \(HTTP 404\): nothing could be listed \(1 scope failed: SubscriptionNotFound ×1\)/);
+    expect(ctx.rows('SELECT status FROM pulls')).toEqual([{ status: 'failed' }]);
+  });
+
   it('bad flag values get one clear line and exit 2, with nothing written', async () => {
     const ctx = await start({ seed: 19 });
     const cases: [string[], RegExp][] = [

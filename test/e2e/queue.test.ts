@@ -198,4 +198,55 @@ describe('queued EXEC actions against the emulator', () => {
     expect(run.code, run.stderr).toBe(EXIT.OK);
     expect(posts(ctx, l.id)).toEqual({ resetconnection: 1, getikesas: 1 });
   });
+
+  it('a POST that gets a 5xx is never sent again: OutcomeUnknown, and the next reset of that connection waits', async () => {
+    const ctx = await start({ seed: 28, size: { linksPerConnection: 3 }, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const first = rows[0]!;
+    const sibling = rows.find((r) => r !== first && r.connectionName === first.connectionName && r.gatewayName === first.gatewayName)!;
+    expect(sibling).toBeDefined();
+    expect((await ctx.vpnsync(['queue', 'reset', target(first), target(sibling)])).code).toBe(EXIT.OK);
+    ctx.emulator.setFaults([{ match: 'VpnLinkConnections_ResetConnection', kind: '5xx', status: 500, count: 1 }]);
+
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(run.code).toBe(EXIT.FAILURE);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcomes).toEqual([expect.objectContaining({ id: 1, outcome: 'failed', errorCode: 'OutcomeUnknown' })]);
+    expect(result.deferred).toEqual([2]);
+    // Exactly one POST reached the emulator (answered 500), and it was not retried.
+    const resetPosts = () => ctx.emulator.stats().byOperation.VpnLinkConnections_ResetConnection ?? {};
+    expect(resetPosts()).toEqual({ '500': 1 });
+    expect(ctx.rows('SELECT status FROM actions ORDER BY id')).toEqual([{ status: 'failed' }, { status: 'queued' }]);
+
+    // The next run sends the waiting one (the unknown one is finished, not in flight).
+    const next = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(next.code, next.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(next.stdout).outcomes).toEqual([expect.objectContaining({ id: 2, outcome: 'succeeded' })]);
+    expect(resetPosts()).toEqual({ '500': 1, '202': 1 });
+    expect(posts(ctx, first.id).resetconnection).toBe(0);
+    expect(posts(ctx, sibling.id).resetconnection).toBe(1);
+  });
+
+  it('a reset left posted-but-unanswered by a dead runner blocks its connection and is never re-POSTed', async () => {
+    const ctx = await start({ seed: 29, size: { linksPerConnection: 3 }, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const first = rows[0]!;
+    const sibling = rows.find((r) => r !== first && r.connectionName === first.connectionName && r.gatewayName === first.gatewayName)!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(first)])).code).toBe(EXIT.OK);
+    // As a runner killed between committing 'posting' and saving ARM's answer leaves it:
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    const db = new BetterSqlite3(ctx.db);
+    db.prepare(`UPDATE actions SET status = 'running', started_at = ?, posted_at = ? WHERE id = 1`).run(new Date().toISOString(), new Date().toISOString());
+    db.close();
+    expect((await ctx.vpnsync(['queue', 'reset', target(sibling)])).code).toBe(EXIT.OK);
+
+    const dry = await ctx.vpnsync(['queue', 'run', '--dry-run', '--id', '2']);
+    expect(dry.stdout).toMatch(/2\s+reset .* wait: another reset of its VPN connection may be running/);
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcomes).toEqual([expect.objectContaining({ id: 1, outcome: 'failed', errorCode: 'OutcomeUnknown' })]);
+    expect(result.deferred).toEqual([2]);
+    expect(ctx.emulator.stats().postsByLink).toEqual({});
+  });
 });
+

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordPull, type LinkLocator } from '../../src/history/record-pull.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { LockedError } from '../../src/store/process-lock.js';
+import { LOCK_LEASE_MS, LockedError } from '../../src/store/process-lock.js';
 import { beginPull } from '../../src/store/pull-lock.js';
 import { fingerprintWith, normaliseLink } from '../../src/sync/normalise.js';
 import { armLink } from '../support/link-fixture.js';
@@ -103,10 +103,20 @@ describe('pull lock', () => {
     await store.close();
   });
 
-  it('treats a running pull from another host as live', async () => {
+  it('treats a running pull from another host as live while its heartbeat is fresh', async () => {
     const store = await freshStore();
     beginPull(store.sqlite, { ...input(111), hostname: 'other' }, () => false);
     expect(() => beginPull(store.sqlite, input(222), () => false)).toThrow(/pid 111 on other/);
+    await store.close();
+  });
+
+  it('clears a lock whose heartbeat is older than the lease, whatever its host (a vanished container)', async () => {
+    const store = await freshStore();
+    const old = new Date(Date.now() - LOCK_LEASE_MS - 1000).toISOString();
+    beginPull(store.sqlite, { ...input(111), hostname: 'pod-abc', startedAt: old }, () => true);
+    expect(beginPull(store.sqlite, input(222), () => true)).toEqual({ pullId: 2, cleared: [{ id: 1, pid: 111 }] });
+    const stale = store.sqlite.prepare(`SELECT error_summary FROM pulls WHERE id = 1`).pluck().get();
+    expect(stale).toMatch(/no heartbeat from pid 111 on pod-abc since/);
     await store.close();
   });
 });

@@ -148,6 +148,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.unknownOutcome.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'mark failed: outcome unknown, not POSTed again']),
           ...plan.run.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'POST and poll']),
           ...plan.deferred.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: --max-resets reached']),
+          ...plan.blocked.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: another reset of its VPN connection may be running']),
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
         ];
         if (argv.json) out(JSON.stringify(plan, null, 2));
@@ -171,7 +172,8 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     log.info(
       `queue run #${result.runId}: ${ok} succeeded, ${result.outcomes.length - ok} failed or pending` +
         (result.resumed.length ? `, ${result.resumed.length} resumed` : '') +
-        (result.deferred.length ? `, ${result.deferred.length} deferred by --max-resets` : '') +
+        (result.deferred.length ? `, ${result.deferred.length} deferred (--max-resets, or a reset of the same connection in flight)` : '') +
+        (result.skipped.length ? `, ${result.skipped.length} cancelled meanwhile` : '') +
         (result.notDue.length ? `, ${result.notDue.length} not yet due` : ''),
     );
     process.exitCode = ok === result.outcomes.length ? EXIT.OK : EXIT.FAILURE;

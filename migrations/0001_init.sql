@@ -80,7 +80,8 @@ CREATE TABLE vpn_link_connections (
   resourceGroupName TEXT NOT NULL,
   gatewayName TEXT NOT NULL,
   connectionName TEXT NOT NULL,
-  _key TEXT NOT NULL PRIMARY KEY CHECK (_key = lower(id)),
+  -- lower-cased id, with Microsoft's alternative child type spelling folded (src/arm/resource-id.ts linkKey)
+  _key TEXT NOT NULL PRIMARY KEY CHECK (_key = replace(lower(id), '/vpnsitelinkconnections/', '/vpnlinkconnections/')),
   _first_seen_pull INTEGER NOT NULL REFERENCES pulls (id),
   _last_seen_pull INTEGER NOT NULL REFERENCES pulls (id),
   _hash TEXT NOT NULL,

@@ -4,7 +4,7 @@ CREATE TABLE actions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL CHECK (kind IN ('reset', 'ike-sas')),
   -- the target link: lower-cased id (key), id as known, and the EXEC method's parameters
-  link_key TEXT NOT NULL CHECK (link_key = lower(link_id)),
+  link_key TEXT NOT NULL CHECK (link_key = replace(lower(link_id), '/vpnsitelinkconnections/', '/vpnlinkconnections/')),
   link_id TEXT NOT NULL,
   subscriptionId TEXT NOT NULL,
   resourceGroupName TEXT NOT NULL,

@@ -20,9 +20,13 @@ export function parseLinkId(id: string): LinkIdParts | undefined {
   return { subscriptionId, resourceGroupName, gatewayName, connectionName, linkConnectionName };
 }
 
-/** The row key of a link: its id lower-cased, since ARM ids are case-insensitive. */
+/**
+ * The row key of a link: its id lower-cased (ARM ids are case-insensitive), with the child type
+ * spelled one way — Microsoft's examples and portal captures write `VpnSiteLinkConnections` where
+ * the list calls return `vpnLinkConnections`, and both name the same resource.
+ */
 export function linkKey(id: string): string {
-  return id.trim().toLowerCase();
+  return id.trim().toLowerCase().replace('/vpnsitelinkconnections/', '/vpnlinkconnections/');
 }
 
 /** The lower-cased id of a VPN connection, the parent whose listing proves a link's absence. */

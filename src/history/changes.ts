@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { linkKey } from '../arm/resource-id.js';
 import type { LinkFieldValues, StoredValue } from '../store/schema.js';
 import { TRACKED_FIELDS, type FieldSpec, type LinkField } from '../sync/fields.js';
 
@@ -30,5 +31,7 @@ export function changeHash(row: Partial<LinkFieldValues>): string {
 
 function comparable(f: FieldSpec, v: StoredValue | undefined): StoredValue | undefined {
   if (v === undefined) return null;
+  // An id compares as its row key: casing and the child type's two spellings are not changes.
+  if (f.name === 'id' && typeof v === 'string') return linkKey(v);
   return f.caseInsensitive && typeof v === 'string' ? v.toLowerCase() : v;
 }

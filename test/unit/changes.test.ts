@@ -26,6 +26,13 @@ describe('what counts as a change', () => {
     expect(changeHash(upper)).toBe(changeHash(base));
   });
 
+  it("the child type's two spellings in an id are the same link", () => {
+    const arm = armLink();
+    const other = normaliseLink({ ...arm, id: (arm.id as string).replace('/vpnLinkConnections/', '/VpnSiteLinkConnections/') }, fp);
+    expect(other._key).toBe(base._key);
+    expect(changedFields(base, other)).toEqual([]);
+  });
+
   it('NULL and a value differ; JSON key order does not matter', () => {
     const noNat = normaliseLink(armLink({ properties: { egressNatRules: undefined } }), fp);
     expect(changedFields(base, noNat)).toEqual(['egressNatRules']);

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './bench-row.js';
 import { benchPull, PULL_SCENARIOS } from './pull-bench.js';
+import { benchQuery } from './query-bench.js';
 
 const args = new Set(process.argv.slice(2));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -16,6 +17,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const rows: BenchRow[] = [];
 const scenarios = [PULL_SCENARIOS.S, PULL_SCENARIOS.M, ...(args.has('--large') ? [PULL_SCENARIOS.L] : [])];
 for (const s of scenarios) rows.push(...(await benchPull(s, { naive: !args.has('--no-naive'), log })));
+log('store: a typical aggregate query over 40,000 links…');
+rows.push(...(await benchQuery()));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const table = [

@@ -6,13 +6,18 @@ import { LockedError } from '../store/process-lock.js';
 import { StoreError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { demoCommand } from './commands/demo.js';
+import { diffCommand } from './commands/diff.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { execCommand } from './commands/exec.js';
+import { historyCommand } from './commands/history.js';
 import { migrateCommand } from './commands/migrate.js';
+import { pruneCommand } from './commands/prune.js';
 import { pullCommand } from './commands/pull.js';
 import { importCommand } from './commands/import.js';
 import { queryCommand } from './commands/query.js';
 import { queueCommand } from './commands/queue.js';
+import { reportCommand } from './commands/report.js';
+import { snapshotsCommand } from './commands/snapshots.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -36,6 +41,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' })
       .command(pullCommand)
       .command(queryCommand)
+      .command(snapshotsCommand)
+      .command(diffCommand)
+      .command(historyCommand)
+      .command(reportCommand)
+      .command(pruneCommand)
       .command(importCommand)
       .command(queueCommand)
       .command(execCommand)

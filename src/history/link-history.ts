@@ -19,6 +19,8 @@ export interface LinkVersionEntry {
   /** For changed and restored versions: the differences from the previous version. */
   changes: FieldChange[];
   connectionStatus: string | null;
+  /** The link's oldest kept version after a prune: its state when kept history starts, the versions before it (and so its changes) gone. */
+  baseline: boolean;
 }
 
 /** What `vpnsync history` shows for one link. */
@@ -101,6 +103,7 @@ export function linkHistory(sqlite: BetterSqlite3.Database, link: LinkRef): Link
       kind: row._kind,
       changes,
       connectionStatus: typeof row.connectionStatus === 'string' ? row.connectionStatus : null,
+      baseline: previous === undefined && row._kind !== 'added',
     });
     previous = row;
   }

@@ -1,5 +1,8 @@
 import type { DiffEnd, PullDiff } from './diff-pulls.js';
-import { formatBytes, formatDuration, formatRate, formatTime, renderCsv, renderMdTable, valueText } from './text-format.js';
+import { formatBytes, formatDuration, formatRate, formatTime, renderCsv, renderMdTable, shortenMiddle, valueText } from './text-format.js';
+
+/** Longest value the table format shows (JSON, CSV and Markdown have them whole). */
+export const TABLE_VALUE_CHARS = 100;
 
 /** Traffic rows shown by the table and Markdown formats (JSON and CSV have every link). */
 export const DIFF_TOP_TRAFFIC = 10;
@@ -23,12 +26,13 @@ export function diffPartialNote(d: PullDiff): string | undefined {
   return 'A partial pull could not see some links: they keep their last known state here, and none of them is reported as removed.';
 }
 
-/** One row per added or removed link and per changed field: change, link, field, old, new. */
-export function diffChangeRows(d: PullDiff): string[][] {
+/** One row per added or removed link and per changed field: change, link, field, old, new (values cut to `maxValue` characters). */
+export function diffChangeRows(d: PullDiff, maxValue = Infinity): string[][] {
+  const v = (x: unknown) => shortenMiddle(valueText(x), maxValue);
   return [
     ...d.added.map((a) => ['added', a.link.label, '', '', '']),
     ...d.removed.map((r) => ['removed', r.link.label, '', '', '']),
-    ...d.changed.flatMap((c) => c.changes.map((f) => ['changed', c.link.label, f.field, valueText(f.old), valueText(f.new)])),
+    ...d.changed.flatMap((c) => c.changes.map((f) => ['changed', c.link.label, f.field, v(f.old), v(f.new)])),
   ];
 }
 

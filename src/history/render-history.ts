@@ -1,6 +1,6 @@
 import type { LinkHistory } from './link-history.js';
 import type { TimelineRun } from './status-timeline.js';
-import { formatDuration, formatTime, renderMdTable, valueText } from './text-format.js';
+import { formatDuration, formatTime, renderMdTable, shortenMiddle, valueText } from './text-format.js';
 
 /** Columns of the version rows. */
 export const HISTORY_COLUMNS = ['pull', 'time', 'kind', 'field', 'old', 'new'] as const;
@@ -14,15 +14,16 @@ export function historyHeadline(h: LinkHistory): string {
 
 /** A note when older versions were pruned; undefined otherwise. */
 export function historyPrunedNote(h: LinkHistory): string | undefined {
-  return h.historyStart > 1 ? `History before pull #${h.historyStart} was pruned: the first version shown may be older than the changes before it.` : undefined;
+  return h.historyStart > 1 ? `History before pull #${h.historyStart} was pruned: a link's oldest kept version is its state from then on, its earlier changes are gone.` : undefined;
 }
 
-/** One row per changed field of each version (one row for versions without field changes). */
-export function historyRows(h: LinkHistory): string[][] {
+/** One row per changed field of each version (one row for versions without field changes); values cut to `maxValue` characters. */
+export function historyRows(h: LinkHistory, maxValue = Infinity): string[][] {
+  const text = (x: unknown) => shortenMiddle(valueText(x), maxValue);
   return h.versions.flatMap((v) => {
-    const head = [`#${v.pullId}`, formatTime(v.at), v.kind];
+    const head = [`#${v.pullId}`, formatTime(v.at), v.baseline ? `${v.kind} (earlier versions pruned)` : v.kind];
     if (v.changes.length === 0) return [[...head, '', '', '']];
-    return v.changes.map((c) => [...head, c.field, valueText(c.old), valueText(c.new)]);
+    return v.changes.map((c) => [...head, c.field, text(c.old), text(c.new)]);
   });
 }
 

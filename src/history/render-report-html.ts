@@ -1,7 +1,7 @@
 import { FLAPPING_TRANSITIONS, type ChangeReport } from './build-report.js';
 import { reportPeriodLine } from './render-report-text.js';
 import { fleetStatusChartSvg, rateSparklineSvg, STATUS_COLOURS, statusTimelineSvg, throughputChartSvg, TRAFFIC_COLOURS, trafficBarsSvg } from './svg-charts.js';
-import { escapeHtml, formatBytes, formatDuration, formatRate, formatTime, valueText } from './text-format.js';
+import { escapeHtml, formatBytes, formatDuration, formatRate, formatTime, shortenMiddle, valueText } from './text-format.js';
 
 /** At most this many per-link timelines are drawn (the most eventful first); JSON has them all. */
 export const MAX_HTML_TIMELINES = 300;
@@ -84,7 +84,7 @@ export function renderReportHtml(r: ChangeReport): string {
     `<div class="tl">${axisLabels}`,
     ...drawn.map((t) => {
       const flaps = t.transitions > 0 ? ` — ${t.transitions} change${t.transitions === 1 ? '' : 's'}` : '';
-      return `<div class="name" title="${escapeHtml(t.link.id)}">${escapeHtml(t.link.label)}${escapeHtml(flaps)}</div>${statusTimelineSvg(t.runs, period, { label: t.link.label })}`;
+      return `<div class="name" title="${escapeHtml(`${t.link.label}\n${t.link.id}`)}">${escapeHtml(shortenMiddle(t.link.label, 44 - flaps.length))}${escapeHtml(flaps)}</div>${statusTimelineSvg(t.runs, period, { label: t.link.label })}`;
     }),
     `</div>`,
     steadyNotDrawn > 0 ? `<p class="muted">${steadyNotDrawn} more links are not drawn (the JSON format has every timeline).</p>` : '',

@@ -30,7 +30,7 @@ function scopeError(s: PartialPullEntry['failedScopes'][number]): string {
 
 /** The report as Markdown (the default format). */
 export function renderReportMarkdown(r: ChangeReport): string {
-  const out: string[] = ['# vpnsync change report', '', reportPeriodLine(r), '', '## Summary', '', renderMdTable(['', ''], reportSummaryRows(r)), ''];
+  const out: string[] = ['# vpnsync change report', '', reportPeriodLine(r), '', '## Summary', '', renderMdTable(['', 'In the period'], reportSummaryRows(r)), ''];
 
   out.push('## Status changes', '');
   if (r.statusChanges.length === 0) out.push('_No link changed status._', '');

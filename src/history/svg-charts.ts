@@ -4,7 +4,7 @@
  * Colours are attributes, not CSS, so a chart survives being copied out of the page.
  */
 import type { TimelineRun, TimelineState } from './status-timeline.js';
-import { escapeHtml, formatBytes, formatTime } from './text-format.js';
+import { escapeHtml, formatBytes, formatTime, shortenMiddle } from './text-format.js';
 
 /** Band colours, shared by the timelines, the fleet chart and their legends. */
 export const STATUS_COLOURS: Record<Exclude<TimelineState, 'absent'>, string> = {
@@ -31,12 +31,18 @@ export function timeScale(startIso: string, endIso: string, x0: number, x1: numb
 
 const n = (v: number) => (Math.round(v * 10) / 10).toString();
 
+/** A tick's time, as precise as the span needs: seconds for a short span, else month-day and minutes (UTC). */
+function tickLabel(ms: number, spanMs: number): string {
+  const t = formatTime(new Date(ms).toISOString());
+  return spanMs < 10 * 60_000 ? t.slice(11, 19) : t.slice(5, 16);
+}
+
 function timeTicks(scale: TimeScale, y: number, height: number, count = 6): string {
   const out: string[] = [];
   for (let i = 0; i <= count; i++) {
     const ms = scale.start + ((scale.end - scale.start) * i) / count;
     const x = scale.x(ms);
-    const label = formatTime(new Date(ms).toISOString()).slice(5, 16);
+    const label = tickLabel(ms, scale.end - scale.start);
     const anchor = i === 0 ? 'start' : i === count ? 'end' : 'middle';
     out.push(`<line x1="${n(x)}" y1="${n(y - height)}" x2="${n(x)}" y2="${n(y)}" stroke="#e9ecef" stroke-width="1"/>`);
     out.push(`<text x="${n(x)}" y="${n(y + 14)}" font-size="11" fill="#495057" text-anchor="${anchor}">${escapeHtml(label)}</text>`);
@@ -167,7 +173,7 @@ export function trafficBarsSvg(items: readonly { label: string; ingressBytes: nu
     const wIn = (item.ingressBytes / max) * barMax;
     const wOut = (item.egressBytes / max) * barMax;
     return (
-      `<text x="${labelWidth - 8}" y="${y + 13}" font-size="12" fill="#212529" text-anchor="end">${escapeHtml(item.label)}</text>` +
+      `<text x="${labelWidth - 8}" y="${y + 13}" font-size="12" fill="#212529" text-anchor="end">${escapeHtml(shortenMiddle(item.label, 44))}<title>${escapeHtml(item.label)}</title></text>` +
       `<rect class="bar bar-ingress" x="${labelWidth}" y="${y}" width="${n(Math.max(wIn, item.ingressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.ingress}"><title>${escapeHtml(`${formatBytes(item.ingressBytes)} in`)}</title></rect>` +
       `<rect class="bar bar-egress" x="${n(labelWidth + wIn)}" y="${y}" width="${n(Math.max(wOut, item.egressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.egress}"><title>${escapeHtml(`${formatBytes(item.egressBytes)} out`)}</title></rect>` +
       `<text x="${n(labelWidth + wIn + wOut + 6)}" y="${y + 13}" font-size="12" fill="#495057">${escapeHtml(item.note)}</text>`

@@ -76,3 +76,11 @@ export function escapeHtml(v: unknown): string {
   const text = typeof v === 'string' ? v : valueText(v);
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
+
+/** Shortens text to `max` characters by cutting its middle ("vpngw-weu-01/…/link-a"), keeping both ends readable. */
+export function shortenMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = max - 1;
+  const head = Math.ceil(keep * 0.4);
+  return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+}

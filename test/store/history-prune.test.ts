@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { findLink, linkHistory } from '../../src/history/link-history.js';
 import { parsePullRef, resolvePullRef } from '../../src/history/pull-ref.js';
 import { historyStart } from '../../src/history/pulls.js';
 import { pruneBoundary, pruneHistory } from '../../src/history/prune-history.js';
@@ -69,6 +70,12 @@ describe('pruneHistory', () => {
       { name: 'b', _pull_id: 7, _kind: 'restored' },
       { name: 'b', _pull_id: 9, _kind: 'deleted' },
       { name: 'steady', _pull_id: 1, _kind: 'added' },
+    ]);
+    // history: b's oldest kept version is flagged as the baseline it is.
+    const b = linkHistory(fx.sqlite, findLink(fx.sqlite, 'b'));
+    expect(b.versions.map((v) => [v.pullId, v.kind, v.baseline, v.changes])).toEqual([
+      [7, 'restored', true, []],
+      [9, 'deleted', false, []],
     ]);
     // Pruning again to the same boundary does nothing.
     expect(pruneBoundary(fx.sqlite, { keepPulls: 3 })).toBeUndefined();

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelineRun } from '../../src/history/status-timeline.js';
+import { STATUS_COLOURS, statusTimelineSvg, timeScale } from '../../src/history/svg-charts.js';
+import { csvField, escapeHtml, formatBytes, formatDuration, formatTime, mdCell, renderCsv, shortenMiddle } from '../../src/history/text-format.js';
+
+describe('text formatting', () => {
+  it('formats bytes in decimal units with three significant digits', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(1234)).toBe('1.23 kB');
+    expect(formatBytes(12_345_678)).toBe('12.3 MB');
+    expect(formatBytes(123_456_789_000)).toBe('123 GB');
+  });
+
+  it('formats times and durations', () => {
+    expect(formatTime('2026-05-01T12:00:30.250Z')).toBe('2026-05-01 12:00:30Z');
+    expect(formatTime(null)).toBe('—');
+    expect(formatDuration(42)).toBe('42s');
+    expect(formatDuration(310)).toBe('5m 10s');
+    expect(formatDuration(3 * 3600 + 1200)).toBe('3h 20m');
+    expect(formatDuration(2 * 86400 + 3 * 3600)).toBe('2d 3h');
+  });
+
+  it('quotes CSV fields only when needed, with CRLF rows', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField(null)).toBe('');
+    expect(csvField([{ id: 'x' }])).toBe('"[{""id"":""x""}]"');
+    expect(renderCsv(['a', 'b'], [[1, 'x\ny']])).toBe('a,b\r\n1,"x\ny"\r\n');
+  });
+
+  it('escapes Markdown cells and HTML', () => {
+    expect(mdCell('a|b\nc')).toBe('a\\|b c');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('shortens long labels in the middle', () => {
+    expect(shortenMiddle('short', 10)).toBe('short');
+    const s = shortenMiddle('vpngw-westeurope-01/Connection-branch-0042/link-vodafone', 30);
+    expect(s).toHaveLength(30);
+    expect(s.startsWith('vpngw-westeu')).toBe(true);
+    expect(s.endsWith('link-vodafone')).toBe(true);
+  });
+});
+
+describe('statusTimelineSvg', () => {
+  const run = (state: TimelineRun['state'], fromMin: number, toMin: number, unseen = false): TimelineRun => ({
+    state,
+    status: state === 'connected' ? 'Connected' : 'NotConnected',
+    unseen,
+    fromPull: fromMin,
+    from: new Date(Date.UTC(2026, 4, 1, 0, fromMin)).toISOString(),
+    toPull: toMin,
+    to: new Date(Date.UTC(2026, 4, 1, 0, toMin)).toISOString(),
+  });
+  const period = { from: new Date(Date.UTC(2026, 4, 1, 0, 0)).toISOString(), to: new Date(Date.UTC(2026, 4, 1, 0, 100)).toISOString() };
+
+  it('draws one band per run, placed on the time scale, and nothing for absent stretches', () => {
+    const svg = statusTimelineSvg([run('connected', 0, 25), run('not-connected', 25, 50), run('absent', 50, 75), run('unknown', 75, 100, true)], period, { width: 400, label: 'gw/c/l' });
+    const bands = [...svg.matchAll(/<rect class="band band-([a-z-]+)" x="([\d.]+)" y="0" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)">/g)].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4]]);
+    expect(bands).toEqual([
+      ['connected', 0, 100, STATUS_COLOURS.connected],
+      ['not-connected', 100, 100, STATUS_COLOURS['not-connected']],
+      ['unknown', 300, 100, STATUS_COLOURS.unknown],
+    ]);
+    expect(svg).toContain('<title>unknown: not seen by the pull (last known NotConnected)');
+    expect(svg).toContain('aria-label="status timeline of gw/c/l"');
+  });
+
+  it('widens a zero-length period instead of dividing by zero', () => {
+    const s = timeScale('2026-05-01T00:00:00Z', '2026-05-01T00:00:00Z', 0, 100);
+    expect(s.x(Date.parse('2026-05-01T00:00:00Z'))).toBe(0);
+    expect(Number.isFinite(s.x(Date.parse('2026-05-01T00:00:01Z')))).toBe(true);
+  });
+});

@@ -14,6 +14,7 @@ import type { BenchRow } from './bench-row.js';
 /** Size of the history benchmark's fleet. */
 export const HISTORY_BENCH_LINKS = 10_000;
 
+/** Sizes and repetitions of the history benchmark. */
 export interface HistoryBenchOptions {
   /** Links in the fleet (default HISTORY_BENCH_LINKS). */
   links?: number;

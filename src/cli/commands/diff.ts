@@ -23,6 +23,7 @@ import { coerceWith, withHistoryStore } from './snapshots.js';
 /** Output formats of `vpnsync diff`. */
 export const DIFF_FORMATS = ['table', 'json', 'md', 'csv'] as const;
 
+/** Parsed options of `vpnsync diff`. */
 export interface DiffArgs extends GlobalArgs {
   from?: PullRef | undefined;
   to?: PullRef | undefined;

@@ -9,6 +9,7 @@ import { withHistoryStore } from './snapshots.js';
 /** Output formats of `vpnsync history`. */
 export const HISTORY_FORMATS = ['table', 'json', 'md'] as const;
 
+/** Parsed options of `vpnsync history`. */
 export interface HistoryArgs extends GlobalArgs {
   link: string;
   format: (typeof HISTORY_FORMATS)[number];

@@ -11,6 +11,7 @@ import { createLog } from '../output.js';
 import { integerIn } from '../validate.js';
 import { asUsageError, coerceWith } from './snapshots.js';
 
+/** Parsed options of `vpnsync prune`. */
 export interface PruneArgs extends GlobalArgs {
   keep?: number | undefined;
   'keep-pulls'?: number | undefined;

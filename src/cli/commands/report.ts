@@ -13,6 +13,7 @@ import { coerceWith, withHistoryStore } from './snapshots.js';
 /** Output formats of `vpnsync report`. */
 export const REPORT_FORMATS = ['md', 'json', 'csv', 'html'] as const;
 
+/** Parsed options of `vpnsync report`. */
 export interface ReportArgs extends GlobalArgs {
   since?: number | undefined;
   from?: PullRef | undefined;

@@ -48,6 +48,7 @@ export function coerceWith<T>(parse: (text: string) => T): (value: unknown) => T
   };
 }
 
+/** Parsed options of `vpnsync snapshots`. */
 export interface SnapshotsArgs extends GlobalArgs {
   format: 'table' | 'json';
   limit: number;

@@ -128,12 +128,25 @@ CREATE TABLE vpn_link_connection_versions (
 );
 CREATE INDEX vpn_link_connection_versions_pull ON vpn_link_connection_versions (_pull_id);
 
--- Byte counters sampled per pull: they change on every pull, so they are not versions.
-CREATE TABLE vpn_link_connection_traffic (
+-- A small integer per link key, so that per-pull samples do not repeat a 200-character id.
+CREATE TABLE link_keys (
+  id INTEGER PRIMARY KEY,
+  _key TEXT NOT NULL UNIQUE
+);
+
+-- Byte counters sampled per pull: they change on every pull, so they are not versions. One row
+-- per link per pull: about 25 bytes with the integer key, where the text key took ~400.
+CREATE TABLE vpn_link_connection_traffic_samples (
+  link INTEGER NOT NULL REFERENCES link_keys (id),
   pull_id INTEGER NOT NULL REFERENCES pulls (id),
-  _key TEXT NOT NULL,
   ingress_bytes INTEGER,
   egress_bytes INTEGER,
-  PRIMARY KEY (_key, pull_id)
-);
-CREATE INDEX vpn_link_connection_traffic_pull ON vpn_link_connection_traffic (pull_id);
+  PRIMARY KEY (link, pull_id)
+) WITHOUT ROWID;
+CREATE INDEX vpn_link_connection_traffic_samples_pull ON vpn_link_connection_traffic_samples (pull_id);
+
+-- The samples with the link's key, for reports and ad hoc queries.
+CREATE VIEW vpn_link_connection_traffic AS
+SELECT s.pull_id, k._key, s.ingress_bytes, s.egress_bytes
+FROM vpn_link_connection_traffic_samples s
+JOIN link_keys k ON k.id = s.link;

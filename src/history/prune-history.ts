@@ -50,13 +50,13 @@ export function pruneHistory(sqlite: BetterSqlite3.Database, keepFrom: RecordedP
       return {
         keepFrom,
         versionsDropped: sqlite.prepare(`SELECT count(*) ${DROPPABLE_VERSIONS}`).pluck().get({ k }) as number,
-        trafficSamplesDropped: sqlite.prepare(`SELECT count(*) FROM vpn_link_connection_traffic WHERE pull_id < ?`).pluck().get(k) as number,
+        trafficSamplesDropped: sqlite.prepare(`SELECT count(*) FROM vpn_link_connection_traffic_samples WHERE pull_id < ?`).pluck().get(k) as number,
         scopeRowsDropped: sqlite.prepare(`SELECT count(*) FROM pull_scopes WHERE pull_id < ?`).pluck().get(k) as number,
         dryRun,
       };
     }
     const versionsDropped = sqlite.prepare(`DELETE ${DROPPABLE_VERSIONS}`).run({ k }).changes;
-    const trafficSamplesDropped = sqlite.prepare(`DELETE FROM vpn_link_connection_traffic WHERE pull_id < ?`).run(k).changes;
+    const trafficSamplesDropped = sqlite.prepare(`DELETE FROM vpn_link_connection_traffic_samples WHERE pull_id < ?`).run(k).changes;
     const scopeRowsDropped = sqlite.prepare(`DELETE FROM pull_scopes WHERE pull_id < ?`).run(k).changes;
     sqlite.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(HISTORY_START_KEY, String(k));
     return { keepFrom, versionsDropped, trafficSamplesDropped, scopeRowsDropped, dryRun };

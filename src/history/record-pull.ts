@@ -41,9 +41,15 @@ export interface RecordSummary {
 const DATA_COLUMNS = [...LINK_FIELD_NAMES, ...PARAMETER_COLUMNS] as const;
 const CURRENT_COLUMNS = [...DATA_COLUMNS, '_key', '_first_seen_pull', '_last_seen_pull', '_hash', '_raw'];
 const VERSION_COLUMNS = [...DATA_COLUMNS, '_key', '_pull_id', '_kind', '_changed_columns', '_hash', '_raw'];
+const LOCATOR_COLUMNS = ['_key', ...PARAMETER_COLUMNS] as const;
 
 function insertSql(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+/** A link's data columns in DATA_COLUMNS order (positional parameters: no object per row to build and match by name). */
+function dataValues(row: Readonly<Record<(typeof DATA_COLUMNS)[number], unknown>>): unknown[] {
+  return DATA_COLUMNS.map((c) => row[c]);
 }
 
 /**
@@ -55,13 +61,18 @@ function insertSql(table: string, columns: readonly string[]): string {
 export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome): RecordSummary {
   const insertCurrent = sqlite.prepare(insertSql('vpn_link_connections', CURRENT_COLUMNS));
   const updateCurrent = sqlite.prepare(
-    `UPDATE vpn_link_connections SET ${[...DATA_COLUMNS, '_last_seen_pull', '_hash', '_raw'].map((c) => `${c} = @${c}`).join(', ')} WHERE _key = @_key`,
+    `UPDATE vpn_link_connections SET ${[...DATA_COLUMNS, '_last_seen_pull', '_hash', '_raw'].map((c) => `${c} = ?`).join(', ')} WHERE _key = ?`,
   );
+  const storedHashes = sqlite.prepare(`SELECT _key, _hash FROM vpn_link_connections`).raw();
+  const storedLocators = sqlite.prepare(`SELECT ${LOCATOR_COLUMNS.join(', ')} FROM vpn_link_connections ORDER BY rowid`);
+  const storedRow = sqlite.prepare(`SELECT * FROM vpn_link_connections WHERE _key = ?`);
   const deleteCurrent = sqlite.prepare(`DELETE FROM vpn_link_connections WHERE _key = ?`);
   const insertVersion = sqlite.prepare(insertSql('vpn_link_connection_versions', VERSION_COLUMNS));
   const lastKind = sqlite.prepare(`SELECT _kind FROM vpn_link_connection_versions WHERE _key = ? ORDER BY _pull_id DESC LIMIT 1`).pluck();
+  const insertKey = sqlite.prepare(`INSERT OR IGNORE INTO link_keys (_key) VALUES (?)`);
   const insertTraffic = sqlite.prepare(
-    `INSERT INTO vpn_link_connection_traffic (pull_id, _key, ingress_bytes, egress_bytes) VALUES (?, ?, ?, ?)`,
+    `INSERT INTO vpn_link_connection_traffic_samples (pull_id, link, ingress_bytes, egress_bytes)
+     VALUES (?, (SELECT id FROM link_keys WHERE _key = ?), ?, ?)`,
   );
   const insertScope = sqlite.prepare(
     `INSERT OR REPLACE INTO pull_scopes (pull_id, kind, scope_id, status, items, http_status, error_code, error_message, request_id)
@@ -70,8 +81,11 @@ export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome)
 
   const tx = sqlite.transaction((): RecordSummary => {
     const pullId = outcome.pullId;
-    const current = new Map<string, LinkConnectionTable>();
-    for (const row of sqlite.prepare(`SELECT * FROM vpn_link_connections`).iterate() as IterableIterator<LinkConnectionTable>) current.set(row._key, row);
+    // Only each stored link's change hash is held in memory, not its row: whole rows (with
+    // their raw JSON) of a 30,000-link table are hundreds of MB as JavaScript objects. The
+    // few rows a pull changes or deletes are read one by one.
+    const stored = new Map<string, string>();
+    for (const [key, hash] of storedHashes.iterate() as IterableIterator<[string, string]>) stored.set(key, hash);
 
     let added = 0;
     let changed = 0;
@@ -81,35 +95,42 @@ export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome)
       if (seen.has(link._key)) continue; // the same link twice in one pull (ids differing in case)
       seen.add(link._key);
       const hash = changeHash(link);
-      const before = current.get(link._key);
-      if (!before) {
+      const storedHash = stored.get(link._key);
+      if (storedHash === undefined) {
         const kind: VersionKind = lastKind.get(link._key) === 'deleted' ? 'restored' : 'added';
         if (kind === 'restored') restored += 1;
         else added += 1;
-        insertCurrent.run({ ...link, _first_seen_pull: pullId, _last_seen_pull: pullId, _hash: hash });
-        insertVersion.run({ ...link, _pull_id: pullId, _kind: kind, _changed_columns: '[]', _hash: hash });
+        insertCurrent.run(...dataValues(link), link._key, pullId, pullId, hash, link._raw);
+        insertVersion.run(...dataValues(link), link._key, pullId, kind, '[]', hash, link._raw);
       } else {
-        updateCurrent.run({ ...link, _last_seen_pull: pullId, _hash: hash });
-        if (hash !== before._hash) {
+        if (hash !== storedHash) {
+          const before = storedRow.get(link._key) as LinkConnectionTable;
           const fields = changedFields(before, link);
           if (fields.length > 0) {
             changed += 1;
-            insertVersion.run({ ...link, _pull_id: pullId, _kind: 'changed', _changed_columns: JSON.stringify(fields), _hash: hash });
+            insertVersion.run(...dataValues(link), link._key, pullId, 'changed', JSON.stringify(fields), hash, link._raw);
           }
         }
+        updateCurrent.run(...dataValues(link), pullId, hash, link._raw, link._key);
       }
       if (link.ingressBytesTransferred !== null || link.egressBytesTransferred !== null) {
+        insertKey.run(link._key);
         insertTraffic.run(pullId, link._key, link.ingressBytesTransferred, link.egressBytesTransferred);
       }
     }
 
+    // Stored links this pull did not see (those it added are in `seen`): collected first, as
+    // the connection cannot delete while it iterates.
+    const gone: string[] = [];
+    for (const row of storedLocators.iterate() as IterableIterator<LinkLocator>) {
+      if (!seen.has(row._key) && outcome.absenceIsProven(row)) gone.push(row._key);
+    }
     let removed = 0;
-    for (const row of current.values()) {
-      if (seen.has(row._key) || !outcome.absenceIsProven(row)) continue;
+    for (const key of gone) {
+      const row = storedRow.get(key) as LinkConnectionTable;
       removed += 1;
-      deleteCurrent.run(row._key);
-      const { _first_seen_pull: _f, _last_seen_pull: _l, ...copy } = row;
-      insertVersion.run({ ...copy, _pull_id: pullId, _kind: 'deleted', _changed_columns: '[]' });
+      deleteCurrent.run(key);
+      insertVersion.run(...dataValues(row), key, pullId, 'deleted', '[]', row._hash, row._raw);
     }
 
     for (const s of outcome.scopes) {

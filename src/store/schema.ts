@@ -31,11 +31,25 @@ export interface LinkVersionTable extends LinkFieldValues, LinkParameters {
   _raw: string;
 }
 
+/** `vpn_link_connection_traffic` is a view over the samples table with the link's key joined in. */
 export interface TrafficTable {
   pull_id: number;
   _key: string;
   ingress_bytes: number | null;
   egress_bytes: number | null;
+}
+
+/** A row of `vpn_link_connection_traffic_samples` (link = link_keys.id). */
+export interface TrafficSampleTable {
+  link: number;
+  pull_id: number;
+  ingress_bytes: number | null;
+  egress_bytes: number | null;
+}
+
+export interface LinkKeyTable {
+  id: Generated<number>;
+  _key: string;
 }
 
 export type PullStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -92,6 +106,8 @@ export interface Database {
   vpn_link_connections: LinkConnectionTable;
   vpn_link_connection_versions: LinkVersionTable;
   vpn_link_connection_traffic: TrafficTable;
+  vpn_link_connection_traffic_samples: TrafficSampleTable;
+  link_keys: LinkKeyTable;
   actions: ActionTable;
   action_events: ActionEventTable;
   queue_runs: QueueRunTable;

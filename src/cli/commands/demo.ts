@@ -27,6 +27,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     const db = argv.db ? resolveDbPath(argv.db) : fileURLToPath(new URL(`../../../${DEMO_DB}`, import.meta.url));
     if (argv.db && existsSync(db)) throw new UsageError(`The demo writes a fresh database; ${db} already exists (choose a new --db, or omit it to use ${DEMO_DB})`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+    // The history commands ask for a few pulls' worth of traffic; the fleet moves between them.
 
     // Loaded here rather than at start-up: other commands need no emulator.
     const { startEmulator } = await import('../../emulator/index.js');
@@ -43,7 +44,11 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       out(`\n3. Second pull: only what changed is recorded as new versions.`);
       await vpnsync(emulator, ['pull', '--db', db]);
 
-      out(`\n4. Ask the local copy, with Azure out of the picture — links not connected, per gateway:`);
+      out(`\n4. What changed between the two pulls, field by field (vpnsync diff). The emulator packs three`);
+      out(`   minutes of traffic into the second between the pulls, hence the implausible rates:`);
+      await vpnsync(emulator, ['diff', '--db', db, '--field', 'connectionStatus,connectionBandwidth,routingWeight']);
+
+      out(`\n5. Ask the local copy, with Azure out of the picture — links not connected, per gateway:`);
       await vpnsync(emulator, [
         'query',
         '--db',
@@ -51,7 +56,13 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
         `SELECT gatewayName, count(*) AS links, sum(connectionStatus <> 'Connected') AS not_connected FROM vpn_link_connections GROUP BY gatewayName ORDER BY not_connected DESC LIMIT 5`,
       ]);
 
+      const report = fileURLToPath(new URL('../../../data/demo-report.html', import.meta.url));
+      await vpnsyncTo(emulator, ['report', '--db', db, '--since', '1h', '--format', 'html'], report);
+      out(`\n6. A change report with status timelines and traffic charts: ${report}`);
+
       out(`\nTry next:`);
+      out(`  npx vpnsync diff --db ${db}                   # every changed field, added and removed links, traffic`);
+      out(`  npx vpnsync snapshots --db ${db}`);
       out(`  npx vpnsync query --db ${db} "SELECT name, connectionStatus, connectionBandwidth FROM vpn_link_connections LIMIT 10"`);
       out(`  npx vpnsync query --db ${db} --format json "SELECT * FROM pulls"`);
       out(`  npx vpnsync emulator            # run the emulator yourself and point vpnsync (or any Azure SDK client) at it`);
@@ -70,6 +81,22 @@ async function vpnsync(emulator: Emulator, args: string[]): Promise<void> {
     child.on('exit', (c) => resolve(c ?? 1));
   });
   if (code !== 0) throw new CliError(`demo step 'vpnsync ${args[0]}' exited with ${code}`);
+}
+
+/** Like vpnsync(), with the child's stdout written to a file (0600, like everything vpnsync writes). */
+async function vpnsyncTo(emulator: Emulator, args: string[], file: string): Promise<void> {
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...emulator.env }, stdio: ['ignore', fd, 'inherit'] });
+      child.on('error', reject);
+      child.on('exit', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) throw new CliError(`demo step 'vpnsync ${args[0]}' exited with ${code}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function describeMutations(mutations: readonly Mutation[]): string {

@@ -1,3 +1,5 @@
+import { renderRows } from '../query/format/render-rows.js';
+
 /** Where diagnostics go: stderr, one line each, never data (data goes to stdout). */
 export interface Log {
   info(line: string): void;
@@ -43,16 +45,7 @@ export function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Plain-text table with a header row; columns padded to their widest cell. */
+/** Plain-text table with a header row (the query command's table format). */
 export function renderTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = rows.map((r) => r.map(cellText));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v).replace(/\s+/g, ' ');
+  return renderRows('table', columns, rows).replace(/\n$/, '');
 }

@@ -1,4 +1,5 @@
 /** Text helpers shared by the history renderers (table, Markdown, CSV, HTML). */
+import { renderRows } from '../query/format/render-rows.js';
 
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 
@@ -48,27 +49,17 @@ export function valueText(v: unknown): string {
   return String(v);
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
-export function csvField(v: unknown): string {
-  const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** CSV text from a header and rows, CRLF line ends as RFC 4180 has them. */
+/**
+ * CSV text from a header and rows (the query command's CSV format: RFC 4180, LF line ends). In
+ * reports an empty cell means "does not apply", so '' is written as an empty field, like NULL.
+ */
 export function renderCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return renderRows('csv', header, rows.map((r) => r.map((v) => (v === '' ? null : v))));
 }
 
-/** Text safe inside a Markdown table cell: pipes escaped, line breaks flattened. */
-export function mdCell(v: unknown): string {
-  const text = typeof v === 'string' ? v : valueText(v);
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ');
-}
-
-/** A Markdown table. */
+/** A Markdown table (the query command's md format). */
 export function renderMdTable(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const line = (cells: readonly unknown[]) => `| ${cells.map(mdCell).join(' | ')} |`;
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+  return renderRows('md', header, rows).replace(/\n$/, '');
 }
 
 /** Text safe in HTML element content and attribute values. */

@@ -89,7 +89,7 @@ describe('history against the emulator (its recorded mutations are the ground tr
     const table = await ctx.vpnsync(['diff']);
     expect(table.stdout).toContain(`pull #1 (`);
     expect(table.stdout).toMatch(new RegExp(`: ${expected.added.length} added, ${expected.removed.length} removed, ${Object.keys(expected.changed).length} changed, `));
-    const csv = (await ctx.vpnsync(['diff', '--format', 'csv'])).stdout.split('\r\n');
+    const csv = (await ctx.vpnsync(['diff', '--format', 'csv'])).stdout.split('\n');
     const fieldRows = Object.values(expected.changed).reduce((n, c) => n + Object.keys(c).length, 0);
     expect(csv.filter((r) => r.startsWith('changed,'))).toHaveLength(fieldRows);
 

@@ -104,7 +104,7 @@ describe('diffPulls', () => {
     fx = await HistoryFixture.open(tempDir());
     fx.pull([l('a', { ingress: 0, egress: 0 }), l('b')]);
     fx.pull([l('a', { ingress: 10, egress: 20, ipsecPolicies: [] })]);
-    const csv = renderDiffCsv(diffPulls(fx.sqlite, pull(1), pull(2))).split('\r\n');
+    const csv = renderDiffCsv(diffPulls(fx.sqlite, pull(1), pull(2))).split('\n');
     expect(csv[0]).toBe('change,link,id,field,old,new');
     expect(csv[1]).toMatch(/^removed,gw1\/c1\/b,\/subscriptions\/.*\/b,,,$/);
     expect(csv[2]).toMatch(/^changed,gw1\/c1\/a,\/subscriptions\/.*\/a,ipsecPolicies,"\[\{""dhGroup"":""DHGroup14"",.*\}\]",\[\]$/);

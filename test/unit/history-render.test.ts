@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineRun } from '../../src/history/status-timeline.js';
 import { STATUS_COLOURS, statusTimelineSvg, timeScale } from '../../src/history/svg-charts.js';
-import { csvField, escapeHtml, formatBytes, formatDuration, formatTime, mdCell, renderCsv, shortenMiddle } from '../../src/history/text-format.js';
+import { escapeHtml, formatBytes, formatDuration, formatTime, renderCsv, renderMdTable, shortenMiddle } from '../../src/history/text-format.js';
 
 describe('text formatting', () => {
   it('formats bytes in decimal units with three significant digits', () => {
@@ -21,17 +21,14 @@ describe('text formatting', () => {
     expect(formatDuration(2 * 86400 + 3 * 3600)).toBe('2d 3h');
   });
 
-  it('quotes CSV fields only when needed, with CRLF rows', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField(null)).toBe('');
-    expect(csvField([{ id: 'x' }])).toBe('"[{""id"":""x""}]"');
-    expect(renderCsv(['a', 'b'], [[1, 'x\ny']])).toBe('a,b\r\n1,"x\ny"\r\n');
+  it('renders CSV as the query command does: quoted only when needed, NULL empty, JSON for objects', () => {
+    expect(renderCsv(['a', 'b', 'c', 'd', 'e'], [['plain', 'a,b', 'say "hi"', null, [{ id: 'x' }]], [1, 'x\ny', 2.5, true, '']])).toBe(
+      'a,b,c,d,e\nplain,"a,b","say ""hi""",,"[{""id"":""x""}]"\n1,"x\ny",2.5,true,\n',
+    );
   });
 
   it('escapes Markdown cells and HTML', () => {
-    expect(mdCell('a|b\nc')).toBe('a\\|b c');
+    expect(renderMdTable(['x'], [['a|b\nc']])).toBe('| x |\n| --- |\n| a\\|b<br>c |');
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 

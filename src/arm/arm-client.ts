@@ -9,12 +9,14 @@ import {
   type HttpClient,
   type Pipeline,
   type PipelinePolicy,
+  type PipelineRequest,
   type PipelineResponse,
+  type SendRequest,
 } from '@azure/core-rest-pipeline';
 import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
-import { ARM_READ_BUCKET, SubscriptionPacer, type TokenBucketOptions } from './token-bucket.js';
+import { ARM_READ_BUCKET, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -68,6 +70,19 @@ export interface ListResult {
   requestId: string | undefined;
 }
 
+/** Runs one HTTP attempt when a slot is free (p-limit fits): caps the requests in flight. */
+export type RequestGate = <T>(send: () => Promise<T>) => Promise<T>;
+
+/** Per-call options of get() and listAll(). */
+export interface RequestOptions {
+  /**
+   * Caps concurrent requests. Entered per attempt, after the subscription's pacing token is
+   * taken: a request waiting for its subscription's budget must not hold a slot that a request
+   * to another subscription, whose budget is not spent, could use.
+   */
+  gate?: RequestGate | undefined;
+}
+
 /**
  * Talks to ARM through the Azure SDK's pipeline: bearer tokens (one refresh shared by all
  * concurrent requests), retries honouring Retry-After, exponential back-off with jitter,
@@ -87,6 +102,7 @@ export class ArmClient {
   private readonly log: (line: string) => void;
   // The retry policy re-sends the same request object: seeing it again means a retry.
   private readonly attempted = new WeakSet<object>();
+  private readonly gates = new WeakMap<object, RequestGate>();
 
   constructor(options: ArmClientOptions) {
     this.endpoint = new URL(options.endpoint);
@@ -115,8 +131,8 @@ export class ArmClient {
   }
 
   /** GET one ARM resource or page; throws ArmError on a non-2xx answer after retries. */
-  async get(pathOrUrl: string, apiVersion: string = this.apiVersion): Promise<ArmResponse> {
-    return this.send('GET', pathOrUrl, apiVersion);
+  async get(pathOrUrl: string, apiVersion: string = this.apiVersion, options: RequestOptions = {}): Promise<ArmResponse> {
+    return this.send('GET', pathOrUrl, apiVersion, options.gate);
   }
 
   /**
@@ -132,14 +148,14 @@ export class ArmClient {
    * Follows `nextLink` until the last page. A nextLink seen before (a server-side loop) or
    * pointing at another host (the bearer token must not leave ARM) fails the listing.
    */
-  async listAll(path: string, apiVersion: string = this.apiVersion): Promise<ListResult> {
+  async listAll(path: string, apiVersion: string = this.apiVersion, options: RequestOptions = {}): Promise<ListResult> {
     const items: unknown[] = [];
     const seen = new Set<string>();
     let next: string | undefined = path;
     let pages = 0;
     let requestId: string | undefined;
     while (next) {
-      const res = await this.get(next, apiVersion);
+      const res = await this.get(next, apiVersion, options);
       pages += 1;
       requestId ??= res.requestId;
       const body = res.body as { value?: unknown; nextLink?: unknown } | null;
@@ -159,12 +175,13 @@ export class ArmClient {
     return { items, pages, requestId };
   }
 
-  private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string): Promise<ArmResponse> {
+  private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string, gate?: RequestGate): Promise<ArmResponse> {
     const url = this.resolve(pathOrUrl, apiVersion);
     const path = pathOf(url);
     const pipeline = method === 'POST' ? this.actionPipeline : this.pipeline;
     for (let attempt = 0; ; attempt++) {
       const request = createPipelineRequest({ url, method });
+      if (gate) this.gates.set(request, gate);
       let response: PipelineResponse;
       try {
         response = await pipeline.sendRequest(this.httpClient, request);
@@ -199,44 +216,58 @@ export class ArmClient {
     return url.toString();
   }
 
+  /**
+   * One attempt down the rest of the pipeline, under a deadline that covers the body too: the
+   * SDK's own `timeout` stops once headers arrive, so a body that stalls would hang the pull
+   * (and hold its lock) for ever.
+   */
+  private async sendAttempt(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+    const caller = request.abortSignal;
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(), this.timeoutMs);
+    const follow = () => attempt.abort();
+    caller?.addEventListener('abort', follow);
+    request.abortSignal = attempt.signal;
+    try {
+      return await next(request);
+    } catch (e) {
+      // Present our own timeout as the system error it is, so the retry policy (for reads)
+      // retries it; the caller's abort stays an abort.
+      if (attempt.signal.aborted && !caller?.aborted) {
+        this.log(`request timed out after ${this.timeoutMs} ms: ${request.method} ${pathOf(request.url)}`);
+        throw new RestError(`request timed out after ${this.timeoutMs} ms`, { code: 'ETIMEDOUT', request });
+      }
+      if (e instanceof RestError && e.code) this.log(`${e.code} on ${request.method} ${pathOf(request.url)}`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', follow);
+      request.abortSignal = caller;
+    }
+  }
+
   private attemptPolicy(): PipelinePolicy {
     return {
       name: 'vpnsyncAttempt',
       sendRequest: async (request, next) => {
         const sub = subscriptionOf(request.url);
-        const bucket = this.pacer?.bucket(sub);
         // Only reads draw on the read bucket; POST actions have ARM's separate write budget.
-        if (bucket && request.method === 'GET') await bucket.acquire(request.abortSignal as AbortSignal | undefined);
-        if (this.attempted.has(request)) this.stats.retries += 1;
-        this.attempted.add(request);
-        this.stats.requests += 1;
-        // The SDK's own `timeout` stops once headers arrive, so a body that stalls would hang
-        // the pull (and hold its lock) for ever: this deadline covers the body too.
-        const caller = request.abortSignal;
-        const attempt = new AbortController();
-        const timer = setTimeout(() => attempt.abort(), this.timeoutMs);
-        const follow = () => attempt.abort();
-        caller?.addEventListener('abort', follow);
-        request.abortSignal = attempt.signal;
-        let response: PipelineResponse;
-        try {
-          response = await next(request);
-        } catch (e) {
-          // Present our own timeout as the system error it is, so the retry policy (for reads)
-          // retries it; the caller's abort stays an abort.
-          if (attempt.signal.aborted && !caller?.aborted) {
-            this.log(`request timed out after ${this.timeoutMs} ms: ${request.method} ${pathOf(request.url)}`);
-            throw new RestError(`request timed out after ${this.timeoutMs} ms`, { code: 'ETIMEDOUT', request });
-          }
-          if (e instanceof RestError && e.code) this.log(`${e.code} on ${request.method} ${pathOf(request.url)}`);
-          throw e;
-        } finally {
-          clearTimeout(timer);
-          caller?.removeEventListener('abort', follow);
-          request.abortSignal = caller;
-        }
+        const bucket = request.method === 'GET' ? this.pacer?.bucket(sub) : undefined;
+        // Token first, then a concurrency slot (see RequestOptions.gate).
+        if (bucket) await bucket.acquire(request.abortSignal as AbortSignal | undefined);
+        const gate = this.gates.get(request);
+        const attempt = async (): Promise<{ response: PipelineResponse; mark: BudgetMark | undefined }> => {
+          if (this.attempted.has(request)) this.stats.retries += 1;
+          this.attempted.add(request);
+          this.stats.requests += 1;
+          // What we believe is left of the budget as this request leaves, to compare with what
+          // ARM says was left when it arrived.
+          const mark = bucket?.mark();
+          return { response: await this.sendAttempt(request, next), mark };
+        };
+        const { response, mark } = gate ? await gate(attempt) : await attempt();
         const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
-        if (bucket && request.method === 'GET' && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining);
+        if (bucket && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining, mark);
         if (response.status === 429) {
           this.stats.throttled += 1;
           bucket?.observeThrottled();

@@ -11,6 +11,12 @@ export interface TokenBucketOptions {
   refillPerSecond: number;
 }
 
+/** A bucket's count as one request left (TokenBucket.mark). */
+export interface BudgetMark {
+  tokens: number;
+  corrected: number;
+}
+
 /**
  * A client-side mirror of ARM's bucket: requests wait for a token instead of being answered 429.
  * Waiters are served in arrival order. `observeRemaining` lowers the local count to what ARM
@@ -19,6 +25,8 @@ export interface TokenBucketOptions {
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
+  /** Tokens taken off the count so far because ARM said it had fewer. */
+  private corrected = 0;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -37,16 +45,36 @@ export class TokenBucket {
     return turn;
   }
 
-  /** ARM's `x-ms-ratelimit-remaining-subscription-reads`: never believe we have more than ARM says. */
-  observeRemaining(remaining: number): void {
+  /** What this bucket holds as a request leaves (its own token taken), for observeRemaining. */
+  mark(): BudgetMark {
     this.refill();
-    if (Number.isFinite(remaining) && remaining >= 0) this.tokens = Math.min(this.tokens, remaining);
+    return { tokens: this.tokens, corrected: this.corrected };
+  }
+
+  /**
+   * ARM's `x-ms-ratelimit-remaining-subscription-reads`: never believe we have more than ARM
+   * says. With the request's `mark` the two counts are compared at the same moment — ARM
+   * counted the request as it arrived — so tokens refilled, or taken by other requests, while
+   * the answer travelled back are not mistaken for a difference, and a shortfall already
+   * corrected on another answer is not corrected twice. ARM's count is whole tokens, rounded
+   * down: only a shortfall of more than one token is believed.
+   */
+  observeRemaining(remaining: number, mark?: BudgetMark): void {
+    this.refill();
+    if (!Number.isFinite(remaining) || remaining < 0) return;
+    if (mark === undefined) {
+      this.lower(remaining);
+      return;
+    }
+    const believed = mark.tokens - (this.corrected - mark.corrected);
+    const overestimate = believed - (remaining + 1);
+    if (overestimate > 0) this.lower(this.tokens - overestimate);
   }
 
   /** ARM answered 429: its bucket is empty whatever we thought. */
   observeThrottled(): void {
     this.refill();
-    this.tokens = Math.min(this.tokens, 0);
+    this.lower(0);
   }
 
   /** Tokens available now (fractional). */
@@ -63,6 +91,13 @@ export class TokenBucket {
       this.refill();
     }
     this.tokens -= 1;
+  }
+
+  /** Lowers the count to `to` (never raises it), remembering by how much. */
+  private lower(to: number): void {
+    if (to >= this.tokens) return;
+    this.corrected += this.tokens - to;
+    this.tokens = to;
   }
 
   private refill(): void {

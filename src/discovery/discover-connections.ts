@@ -1,4 +1,4 @@
-import type { ArmClient } from '../arm/arm-client.js';
+import type { ArmClient, RequestGate } from '../arm/arm-client.js';
 import { SUBSCRIPTIONS_API_VERSION } from '../arm/arm-client.js';
 import { connectionKey } from '../arm/resource-id.js';
 import { failedScope, isCredentialError, okScope, type ScopeResult } from './scope-result.js';
@@ -20,7 +20,7 @@ export interface ConnectionRef {
   connectionName: string;
   /** Lower-cased connection id. */
   key: string;
-  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses); undefined when the listing did not carry them. */
+  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses); undefined when the listing did not carry them, or discovery was not asked to keep them. */
   embeddedLinks: unknown[] | undefined;
 }
 
@@ -33,22 +33,30 @@ export interface Discovery {
   scopes: ScopeResult[];
 }
 
-/** Runs an async task with the pull's concurrency limit (p-limit). */
-export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+/** What discovery keeps besides the connections' names. */
+export interface DiscoveryOptions {
+  /**
+   * Keep the link connections embedded in the gateway listing (`--strategy gateways` reads
+   * them). Default false: for a 30,000-link tenant they are some 100 MB of parsed JSON that
+   * `--strategy links` would hold for the whole pull without using.
+   */
+  embeddedLinks?: boolean;
+}
 
 /**
  * Finds the VPN connections in scope: the subscription list (unless given), then
  * VpnGateways_List per subscription (or ListByResourceGroup with a resource group filter),
- * whose gateways embed their connections. A failed listing becomes a failed scope, not an
- * exception; only a failed subscription list (nothing could be seen at all) throws.
+ * whose gateways embed their connections, all at once with `gate` capping the requests in
+ * flight. A failed listing becomes a failed scope, not an exception; only a failed
+ * subscription list (nothing could be seen at all) throws.
  */
-export async function discoverConnections(arm: ArmClient, filters: PullFilters, limit: Limiter): Promise<Discovery> {
+export async function discoverConnections(arm: ArmClient, filters: PullFilters, gate: RequestGate, options: DiscoveryOptions = {}): Promise<Discovery> {
   const scopes: ScopeResult[] = [];
   let subscriptions: string[];
   if (filters.subscriptions && filters.subscriptions.length > 0) {
     subscriptions = [...new Set(filters.subscriptions.map((s) => s.toLowerCase()))];
   } else {
-    const listed = await arm.listAll('/subscriptions', SUBSCRIPTIONS_API_VERSION);
+    const listed = await arm.listAll('/subscriptions', SUBSCRIPTIONS_API_VERSION, { gate });
     subscriptions = listed.items
       .filter((s): s is { subscriptionId: string; state?: string } => typeof (s as { subscriptionId?: unknown }).subscriptionId === 'string')
       .filter((s) => s.state !== 'Deleted')
@@ -59,34 +67,32 @@ export async function discoverConnections(arm: ArmClient, filters: PullFilters, 
   const listedParents = new Set<string>();
   const connections: ConnectionRef[] = [];
   await Promise.all(
-    subscriptions.map((sub) =>
-      limit(async () => {
-        const parent = filters.resourceGroup ? `/subscriptions/${sub}/resourceGroups/${filters.resourceGroup}` : `/subscriptions/${sub}`;
-        try {
-          const listed = await arm.listAll(`${parent}/providers/Microsoft.Network/vpnGateways`);
-          let anomalies = 0;
-          for (const gw of listed.items) {
-            const found = connectionsOf(gw, filters);
-            connections.push(...found.connections);
-            if (!found.complete) anomalies += 1;
-          }
-          if (anomalies === 0) {
-            scopes.push(okScope('gateways', parent, listed.items.length, listed.requestId));
-            listedParents.add(parent.toLowerCase());
-          } else {
-            // Connections were read, but the listing cannot prove that a missing one is gone.
-            scopes.push({
-              ...failedScope('gateways', parent, new Error(`${anomalies} gateway item(s) without a usable id or connections list`)),
-              errorCode: 'UnexpectedBody',
-              requestId: listed.requestId,
-            });
-          }
-        } catch (e) {
-          if (isCredentialError(e)) throw e;
-          scopes.push(failedScope('gateways', parent, e));
+    subscriptions.map(async (sub) => {
+      const parent = filters.resourceGroup ? `/subscriptions/${sub}/resourceGroups/${filters.resourceGroup}` : `/subscriptions/${sub}`;
+      try {
+        const listed = await arm.listAll(`${parent}/providers/Microsoft.Network/vpnGateways`, undefined, { gate });
+        let anomalies = 0;
+        for (const gw of listed.items) {
+          const found = connectionsOf(gw, filters, options.embeddedLinks ?? false);
+          connections.push(...found.connections);
+          if (!found.complete) anomalies += 1;
         }
-      }),
-    ),
+        if (anomalies === 0) {
+          scopes.push(okScope('gateways', parent, listed.items.length, listed.requestId));
+          listedParents.add(parent.toLowerCase());
+        } else {
+          // Connections were read, but the listing cannot prove that a missing one is gone.
+          scopes.push({
+            ...failedScope('gateways', parent, new Error(`${anomalies} gateway item(s) without a usable id or connections list`)),
+            errorCode: 'UnexpectedBody',
+            requestId: listed.requestId,
+          });
+        }
+      } catch (e) {
+        if (isCredentialError(e)) throw e;
+        scopes.push(failedScope('gateways', parent, e));
+      }
+    }),
   );
   connections.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { subscriptions, connections, listedParents, scopes };
@@ -96,7 +102,7 @@ export async function discoverConnections(arm: ArmClient, filters: PullFilters, 
  * The connections of one gateway item that pass the filters; `complete` is false when the item
  * lacks a usable id or connections list, so that its parent listing proves nothing by absence.
  */
-function connectionsOf(gateway: unknown, filters: PullFilters): { connections: ConnectionRef[]; complete: boolean } {
+function connectionsOf(gateway: unknown, filters: PullFilters, keepEmbedded: boolean): { connections: ConnectionRef[]; complete: boolean } {
   const gw = gateway as { id?: unknown; properties?: { connections?: unknown } } | null;
   const gwParts = typeof gw?.id === 'string' ? /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/vpnGateways\/([^/]+)$/i.exec(gw.id) : null;
   if (!gw || !gwParts) return { connections: [], complete: false };
@@ -118,7 +124,7 @@ function connectionsOf(gateway: unknown, filters: PullFilters): { connections: C
     }
     if (!sameName(filters.connection, connectionName)) continue;
     const ref = { subscriptionId, resourceGroupName, gatewayName, connectionName };
-    const embedded = conn?.properties?.vpnLinkConnections;
+    const embedded = keepEmbedded ? conn?.properties?.vpnLinkConnections : undefined;
     out.push({ ...ref, key: connectionKey(ref), embeddedLinks: Array.isArray(embedded) ? (embedded as unknown[]) : undefined });
   }
   return { connections: out, complete };

@@ -56,7 +56,8 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   const log = deps.log ?? (() => undefined);
   const strategy = options.strategy ?? DEFAULT_STRATEGY;
   const filters = options.filters ?? {};
-  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const gate = pLimit(concurrency);
   const started = clock.now();
   const { sqlite } = deps.store;
   const before = { ...deps.arm.stats };
@@ -79,9 +80,9 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
-    const discovery = await discoverConnections(deps.arm, filters, limit);
+    const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
-    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), limit, deps.onProgress);
+    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), { concurrency, gate }, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');
     const first = failedScopes[0];

@@ -26,7 +26,13 @@ export function parseLinkId(id: string): LinkIdParts | undefined {
  * the list calls return `vpnLinkConnections`, and both name the same resource.
  */
 export function linkKey(id: string): string {
-  return id.trim().toLowerCase().replace('/vpnsitelinkconnections/', '/vpnlinkconnections/');
+  // ASCII-only folding, as SQLite's lower() does: the schema checks _key against lower(id).
+  return asciiLower(id.trim()).replace('/vpnsitelinkconnections/', '/vpnlinkconnections/');
+}
+
+/** Lower-cases A–Z only (SQLite's lower() leaves other letters alone). */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /** The lower-cased id of a VPN connection, the parent whose listing proves a link's absence. */

@@ -26,6 +26,10 @@ export function parseIsoTime(text: string): string | undefined {
   const offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const ms = Date.parse(`${date}T${time ?? '00:00'}${offset}`);
   if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March 2: a date that does not exist is not a time.
+  const [y, mo, d] = (date as string).split('-').map(Number) as [number, number, number];
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   return new Date(ms).toISOString();
 }
 

@@ -3,6 +3,7 @@ import type { ScopeResult } from '../discovery/scope-result.js';
 import type { LinkConnectionTable, PullStatus, VersionKind } from '../store/schema.js';
 import { LINK_FIELD_NAMES, PARAMETER_COLUMNS } from '../sync/fields.js';
 import type { LinkRecord } from '../sync/normalise.js';
+import { LockLostError } from '../store/process-lock.js';
 import { changedFields, changeHash } from './changes.js';
 
 /** The identifying columns of a stored link, enough to decide whether its absence is proven. */
@@ -81,6 +82,12 @@ export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome)
 
   const tx = sqlite.transaction((): RecordSummary => {
     const pullId = outcome.pullId;
+    // A pull whose lock was cleared while it ran (no heartbeat for the lease: a paused VM) must
+    // not write: a later pull may have seen links this one would record as deleted.
+    const held = sqlite.prepare(`SELECT status FROM pulls WHERE id = ?`).pluck().get(pullId);
+    if (held !== 'running') {
+      throw new LockLostError('pull', pullId, String(held));
+    }
     // Only each stored link's change hash is held in memory, not its row: whole rows (with
     // their raw JSON) of a 30,000-link table are hundreds of MB as JavaScript objects. The
     // few rows a pull changes or deletes are read one by one.

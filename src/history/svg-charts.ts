@@ -82,7 +82,7 @@ export function fleetStatusChartSvg(points: readonly { at: string; connected: nu
   const top = 10;
   const bottom = height - 26;
   const scale = timeScale(period.from, period.to, left, right);
-  const max = Math.max(1, ...points.map((p) => p.connected + p.notConnected + p.unknown));
+  const max = points.reduce((m, p) => Math.max(m, p.connected + p.notConnected + p.unknown), 1);
   const y = (v: number) => bottom - (v / max) * (bottom - top);
   const layers: { key: 'connected' | 'not-connected' | 'unknown'; value: (p: (typeof points)[number]) => number }[] = [
     { key: 'connected', value: (p) => p.connected },
@@ -138,7 +138,7 @@ export function throughputChartSvg(
   const bottom = height - 26;
   const scale = timeScale(period.from, period.to, left, right);
   const rated = intervals.filter((i) => i.seconds > 0).map((i) => ({ ...i, inRate: i.ingressBytes / i.seconds, outRate: i.egressBytes / i.seconds }));
-  const max = Math.max(1, ...rated.map((i) => i.inRate + i.outRate));
+  const max = rated.reduce((m, i) => Math.max(m, i.inRate + i.outRate), 1);
   const y = (v: number) => bottom - (v / max) * (bottom - top);
   const bars = rated.map((i) => {
     const end = Date.parse(i.at);
@@ -167,7 +167,7 @@ export function trafficBarsSvg(items: readonly { label: string; ingressBytes: nu
   const barMax = width - labelWidth - valueWidth - 16;
   const row = 22;
   const height = Math.max(row, items.length * row) + 4;
-  const max = Math.max(1, ...items.map((i) => i.ingressBytes + i.egressBytes));
+  const max = items.reduce((m, i) => Math.max(m, i.ingressBytes + i.egressBytes), 1);
   const rows = items.map((item, idx) => {
     const y = idx * row + 3;
     const wIn = (item.ingressBytes / max) * barMax;
@@ -188,7 +188,7 @@ export function rateSparklineSvg(series: readonly { at: string; seconds: number;
   const height = options.height ?? 28;
   const scale = timeScale(period.from, period.to, 2, width - 2);
   const pts = series.filter((s) => s.bytesPerSecond !== null);
-  const max = Math.max(1, ...pts.map((p) => p.bytesPerSecond!));
+  const max = pts.reduce((m, p) => Math.max(m, p.bytesPerSecond!), 1);
   const y = (v: number) => height - 3 - (v / max) * (height - 6);
   const path = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${n(scale.x(Date.parse(p.at)))},${n(y(p.bytesPerSecond!))}`).join(' ');
   const resets = pts

@@ -38,6 +38,8 @@ async function readFileLimited(file: string, maxBytes: number): Promise<Buffer> 
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new ImportInputError(`Expected a file of ARM JSON, got the directory ${file}`);
     if (stat.size > maxBytes) throw tooLarge(file, stat.size, maxBytes);
+    // A pipe, FIFO or /dev/stdin reports size 0: read it as a stream, with the limit.
+    if (!stat.isFile()) return await readStream(handle.createReadStream(), maxBytes, file);
     return await handle.readFile();
   } finally {
     await handle.close();

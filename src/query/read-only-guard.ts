@@ -22,7 +22,7 @@ const OTHER_STATEMENTS = new Set([
 /** PRAGMAs that only report, with no argument. `PRAGMA name = …` is refused for every pragma. */
 const READING_PRAGMAS = new Set([
   'application_id', 'collation_list', 'compile_options', 'data_version', 'database_list', 'encoding', 'foreign_key_check',
-  'freelist_count', 'function_list', 'integrity_check', 'journal_mode', 'module_list', 'page_count', 'page_size',
+  'freelist_count', 'function_list', 'integrity_check', 'module_list', 'page_count', 'page_size',
   'pragma_list', 'quick_check', 'schema_version', 'table_list', 'user_version',
 ]);
 

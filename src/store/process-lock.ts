@@ -10,6 +10,15 @@ export class LockedError extends Error {
   }
 }
 
+/** A pull or run whose lock was cleared while it ran (its heartbeat stopped for the lease); it wrote nothing. */
+export class LockLostError extends LockedError {
+  constructor(what: string, id: number, status: string) {
+    super(what, id, '', '');
+    this.message = `The ${what} (#${id}) lost its lock while it ran (it is now ${status}: its heartbeat stopped for over ${LOCK_LEASE_MS / 60_000} minutes and another process took over); nothing it saw was recorded.`;
+    this.name = 'LockLostError';
+  }
+}
+
 /** Whether a process is alive on this host. */
 export type IsAlive = (pid: number) => boolean;
 
@@ -67,7 +76,8 @@ export function clearStaleLocks(sqlite: BetterSqlite3.Database, table: 'pulls' |
     const beat = Date.parse(r.heartbeat_at ?? r.started_at);
     const fresh = Number.isFinite(beat) && now - beat < LOCK_LEASE_MS;
     const sameHost = r.hostname === me.hostname;
-    const processGone = sameHost && (r.pid === null || r.pid === me.pid || !isAlive(r.pid));
+    // The same pid as ours does not prove the holder gone: containers reuse small pids.
+    const processGone = sameHost && (r.pid === null || !isAlive(r.pid));
     if (fresh && !processGone) {
       throw new LockedError(what, r.id, `pid ${r.pid ?? '?'} on ${r.hostname ?? 'unknown host'}`, r.started_at);
     }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordPull, type LinkLocator } from '../../src/history/record-pull.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { LOCK_LEASE_MS, LockedError } from '../../src/store/process-lock.js';
+import { LOCK_LEASE_MS, LockedError, LockLostError } from '../../src/store/process-lock.js';
 import { beginPull } from '../../src/store/pull-lock.js';
 import { fingerprintWith, normaliseLink } from '../../src/sync/normalise.js';
 import { armLink } from '../support/link-fixture.js';
@@ -68,6 +68,21 @@ describe('recordPull', () => {
     expect(store.sqlite.prepare(`SELECT count(*) FROM vpn_link_connections`).pluck().get()).toBe(2);
     const row = store.sqlite.prepare(`SELECT status, scopes_failed, links_removed FROM pulls WHERE id = 2`).get();
     expect(row).toEqual({ status: 'partial', scopes_failed: 1, links_removed: 0 });
+    await store.close();
+  });
+
+  it('a pull whose lock was taken over while it ran records nothing (LockLostError)', async () => {
+    const store = await freshStore();
+    pull(store, [armLink({ link: 'a' }), armLink({ link: 'b' })]);
+    const { pullId } = beginPull(store.sqlite, { source: 'arm', strategy: 'links', scope: {}, startedAt: new Date().toISOString(), pid: process.pid, hostname: HOST });
+    // Another process found no heartbeat and cleared this pull's lock.
+    store.sqlite.prepare(`UPDATE pulls SET status = 'failed' WHERE id = ?`).run(pullId);
+    expect(() =>
+      recordPull(store.sqlite, { pullId, finishedAt: new Date().toISOString(), links: [normaliseLink(armLink({ link: 'a' }), fp)], scopes: [], absenceIsProven: () => true, requests: 0, throttled: 0 }),
+    ).toThrow(LockLostError);
+    expect(store.sqlite.prepare(`SELECT count(*) FROM vpn_link_connections`).pluck().get()).toBe(2);
+    expect(store.sqlite.prepare(`SELECT status FROM pulls WHERE id = ?`).pluck().get(pullId)).toBe('failed');
+    expect(versions(store)).toHaveLength(2);
     await store.close();
   });
 

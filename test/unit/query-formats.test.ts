@@ -54,3 +54,15 @@ describe('query output formats', () => {
     expect(QUERY_FORMATS).toEqual(['table', 'json', 'ndjson', 'csv', 'md']);
   });
 });
+
+describe('table format at scale', () => {
+  it('renders 200,000 rows without overflowing the call stack', async () => {
+    const { tableFormatter } = await import('../../src/query/format/table-formatter.js');
+    const f = tableFormatter();
+    f.begin(['x']);
+    for (let i = 0; i < 200_000; i++) f.row([BigInt(i)]);
+    const text = f.end();
+    expect(text.split('\n')[2]).toBe('     0');
+    expect(text.split('\n')).toHaveLength(200_003);
+  });
+});

@@ -1,6 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
 import {
-  bearerTokenAuthenticationPolicy,
   createDefaultHttpClient,
   createPipelineFromOptions,
   createPipelineRequest,
@@ -14,6 +13,7 @@ import {
   type SendRequest,
 } from '@azure/core-rest-pipeline';
 import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
+import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
 import { ARM_READ_BUCKET, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
@@ -117,7 +117,7 @@ export class ArmClient {
       retryDelayInMs: options.retryDelayMs ?? 800,
       maxRetryDelayInMs: options.maxRetryDelayMs ?? 30_000,
     };
-    const auth = bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: `${this.endpoint.origin}/.default` });
+    const auth = armAuthPolicy(options.credential, this.endpoint);
     this.pipeline = createPipelineFromOptions({ retryOptions, userAgentOptions: { userAgentPrefix: 'vpnsync' } });
     // Runs once per attempt (inside the retry policy): pacing, counting, timeouts as retryable.
     this.pipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
@@ -180,7 +180,8 @@ export class ArmClient {
     const path = pathOf(url);
     const pipeline = method === 'POST' ? this.actionPipeline : this.pipeline;
     for (let attempt = 0; ; attempt++) {
-      const request = createPipelineRequest({ url, method });
+      // Plain HTTP only ever to a loopback endpoint (armAuthPolicy refuses anything else).
+      const request = createPipelineRequest({ url, method, allowInsecureConnection: isPlainHttp(this.endpoint) });
       if (gate) this.gates.set(request, gate);
       let response: PipelineResponse;
       try {

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../arm/endpoints.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -17,6 +18,18 @@ export function integerIn(flag: string, min: number, max: number): (value: unkno
   };
 }
 
+/** A yargs `coerce` for a decimal number in a range: "Expected --read-refill to be a number from 0.001 to 100000, got 'x'". */
+export function numberIn(flag: string, min: number, max: number): (value: unknown) => number | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    const text = String(last).trim();
+    const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`Expected ${flag} to be a number from ${min} to ${max}, got '${String(last)}'`);
+    return n;
+  };
+}
+
 /** A yargs `coerce` for string options that must match a pattern. */
 export function matching(flag: string, pattern: RegExp, expected: string): (value: unknown) => string | undefined {
   return (value) => {
@@ -27,7 +40,10 @@ export function matching(flag: string, pattern: RegExp, expected: string): (valu
   };
 }
 
-/** A yargs `coerce` for an https URL (plain http only to loopback, where nothing can listen in). */
+/**
+ * A yargs `coerce` for an ARM endpoint: an https URL, or plain http to a loopback address
+ * (127.0.0.0/8, ::1, localhost), where a bearer token in clear never crosses a network.
+ */
 export function armEndpoint(flag: string): (value: unknown) => string | undefined {
   return (value) => {
     if (value === undefined) return undefined;
@@ -38,8 +54,9 @@ export function armEndpoint(flag: string): (value: unknown) => string | undefine
     } catch {
       throw new UsageError(`Expected ${flag} to be an https URL such as https://management.azure.com, got '${text}'`);
     }
-    if (url.protocol !== 'https:') {
-      throw new UsageError(`Expected ${flag} to be an https URL (bearer tokens are only sent over TLS), got '${text}'`);
+    const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname);
+    if (url.protocol !== 'https:' && !loopbackHttp) {
+      throw new UsageError(`Expected ${flag} to be an https URL (bearer tokens are only sent over TLS; plain http only to 127.0.0.1, ::1 or localhost), got '${text}'`);
     }
     return url.origin;
   };

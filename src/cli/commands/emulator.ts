@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
 import { UsageError } from '../errors.js';
-import { integerIn } from '../validate.js';
+import { integerIn, numberIn } from '../validate.js';
 
 /** Parsed `vpnsync emulator` arguments (numbers already validated by the coerce functions). */
 export interface EmulatorArgs {
@@ -40,18 +40,6 @@ export interface EmulatorCommandDeps {
   stderr: (text: string) => void;
   /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
   waitForStop: () => Promise<string>;
-}
-
-/** A yargs `coerce` for a decimal number in a range: "Expected --read-refill to be a number from 0.001 to 100000, got 'x'". */
-export function numberIn(flag: string, min: number, max: number): (value: unknown) => number | undefined {
-  return (value) => {
-    if (value === undefined) return undefined;
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    const text = String(last).trim();
-    const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`Expected ${flag} to be a number from ${min} to ${max}, got '${String(last)}'`);
-    return n;
-  };
 }
 
 /** A yargs `coerce` for the repeatable --fault KIND[=VALUE]:MATCH[:RATE[:COUNT]]. */

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { expectedRow, storedRow } from '../support/expected-row.js';
+import { useE2e } from '../support/e2e.js';
+import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js';
+import type { CliResult } from '../support/run-cli.js';
+
+const start = useE2e();
+const proxies: LoopbackProxy[] = [];
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.id).toLowerCase().localeCompare(String(b.id).toLowerCase());
+
+function expectOneLine(r: CliResult, what: string): void {
+  const lines = r.stderr.split('\n').filter(Boolean);
+  expect(lines, what).toHaveLength(1);
+  expect(r.stderr, what).not.toMatch(/^\s+at /m);
+}
+
+describe('plain HTTP is refused except to loopback', () => {
+  it('an http ARM endpoint on any other host is refused with exit 2 before anything is written or sent', async () => {
+    const ctx = await start({ seed: 71 });
+    const cases: [string[], Record<string, string>][] = [
+      [['pull', '--arm-endpoint', 'http://example.com'], {}],
+      [['pull', '--arm-endpoint', 'http://10.20.30.40:8080'], {}],
+      [['pull', '--arm-endpoint', 'http://127.0.0.1.nip.io'], {}],
+      [['pull', '--arm-endpoint', 'http://[::ffff:127.0.0.1]:80'], {}],
+      [['pull'], { VPNSYNC_ARM_ENDPOINT: 'http://management.azure.com' }],
+      [['queue', 'run', '--arm-endpoint', 'http://management.azure.com'], {}],
+      [['pull', '--arm-endpoint', 'ftp://127.0.0.1'], {}],
+    ];
+    for (const [args, env] of cases) {
+      const r = await ctx.vpnsync(args, { env });
+      const what = `${JSON.stringify(env)} ${args.join(' ')}`;
+      expect(r.code, what).toBe(EXIT.USAGE);
+      expect(r.stderr, what).toMatch(/^vpnsync: Expected (--arm-endpoint|VPNSYNC_ARM_ENDPOINT) to be an https URL \(bearer tokens are only sent over TLS; plain http only to 127\.0\.0\.1, ::1 or localhost\), got '/);
+      expectOneLine(r, what);
+    }
+    expect(existsSync(ctx.db)).toBe(false);
+    expect(ctx.emulator.stats().total).toBe(0);
+  });
+
+  it('http to 127.0.0.1 and localhost works (a local proxy in front of ARM); the authority stays https', async () => {
+    const ctx = await start({ seed: 72 });
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const proxy = await startLoopbackProxy(ctx.emulator.url, ctx.emulator.caCertPath, '127.0.0.1');
+      proxies.push(proxy);
+      const endpoint = proxy.url.replace('127.0.0.1', host);
+      const db = path.join(ctx.dir, `${host}.db`);
+      const r = await ctx.vpnsync(['pull', '--arm-endpoint', endpoint], { db });
+      expect(r.code, r.stderr).toBe(EXIT.OK);
+      expect(proxy.requests.length).toBeGreaterThan(5);
+      expect(proxy.requests.every((q) => /^Bearer eyJ/.test(q.authorization ?? ''))).toBe(true);
+      // The token request went to the https authority directly, never through the plain-HTTP proxy.
+      expect(proxy.requests.some((q) => /oauth2|token/i.test(q.path))).toBe(false);
+      const truth = ctx.emulator.links().map(expectedRow).sort(byKey);
+      const BetterSqlite3 = (await import('better-sqlite3')).default;
+      const conn = new BetterSqlite3(db, { readonly: true });
+      try {
+        expect((conn.prepare('SELECT * FROM vpn_link_connections').all() as Record<string, unknown>[]).map(storedRow).sort(byKey)).toEqual(truth);
+      } finally {
+        conn.close();
+      }
+    }
+  });
+
+  it('an http authority host is refused by @azure/identity: exit 1, one line, no ARM request', async () => {
+    const ctx = await start({ seed: 73 });
+    const r = await ctx.vpnsync(['pull'], { env: { AZURE_AUTHORITY_HOST: ctx.emulator.url.replace('https:', 'http:') } });
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr).toMatch(/^vpnsync: Azure Resource Manager call failed: CredentialError/);
+    expectOneLine(r, 'http authority');
+    expect(ctx.emulator.stats().byOperation.Subscriptions_List).toBeUndefined();
+  });
+});

@@ -13,7 +13,8 @@ export type LinkLocator = Pick<LinkConnectionTable, '_key' | 'subscriptionId' | 
 export interface PullOutcome {
   pullId: number;
   finishedAt: string;
-  links: readonly LinkRecord[];
+  /** Iterated once (a pull passes records rebuilt one at a time). */
+  links: Iterable<LinkRecord>;
   scopes: readonly ScopeResult[];
   /**
    * Whether a stored link that this pull did not see was really deleted: true only when its

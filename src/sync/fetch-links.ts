@@ -4,7 +4,7 @@ import { linkListPath } from '../arm/resource-id.js';
 import type { ConnectionRef, Discovery } from '../discovery/discover-connections.js';
 import { failedScope, isCredentialError, okScope, type ScopeResult } from '../discovery/scope-result.js';
 import type { PullStrategy } from '../store/schema.js';
-import { NormaliseError, normaliseLink, type Fingerprint, type LinkRecord } from './normalise.js';
+import { linkRecordFromRaw, NormaliseError, normaliseLink, type Fingerprint, type LinkRecord } from './normalise.js';
 
 /** Default number of concurrent ARM requests in a pull. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -13,8 +13,21 @@ export const MAX_CONCURRENCY = 256;
 /** Default strategy: the resource's own SELECT method (ListByVpnConnection), per connection. */
 export const DEFAULT_STRATEGY: PullStrategy = 'links';
 
+/**
+ * A fetched link connection, normalised (so a bad one failed its scope) and then held as its
+ * raw JSON only, UTF-8 outside the JavaScript heap: whole records of a 30,000-link pull are
+ * some 120 MB of heap, and the garbage collector lets the heap grow to a multiple of what is
+ * live, so a pull's peak memory follows what it holds. `linkRecords` rebuilds the records one
+ * at a time for the recorder.
+ */
+export interface FetchedLink {
+  _key: string;
+  raw: Buffer;
+}
+
 export interface FetchedLinks {
-  links: LinkRecord[];
+  /** Sorted by `_key`. */
+  links: FetchedLink[];
   /** Lower-cased ids of connections whose complete link list was read in this pull. */
   completeConnections: Set<string>;
   scopes: ScopeResult[];
@@ -41,14 +54,14 @@ export async function fetchLinks(
   { concurrency, gate }: Concurrency,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<FetchedLinks> {
-  const links: LinkRecord[] = [];
+  const links: FetchedLink[] = [];
   const completeConnections = new Set<string>();
   const scopes: ScopeResult[] = [];
 
   const accept = (conn: ConnectionRef, items: unknown[], requestId: string | undefined, record: boolean): void => {
     try {
       const rows = items.map((item) => normaliseLink(item, fingerprint));
-      links.push(...rows);
+      for (const row of rows) links.push({ _key: row._key, raw: Buffer.from(row._raw, 'utf8') });
       completeConnections.add(conn.key);
       if (record) scopes.push(okScope('links', conn.key, rows.length, requestId));
     } catch (e) {
@@ -98,4 +111,9 @@ export async function fetchLinks(
   links.sort((a, b) => (a._key < b._key ? -1 : a._key > b._key ? 1 : 0));
   scopes.sort((a, b) => (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0));
   return { links, completeConnections, scopes };
+}
+
+/** The records of fetched links, rebuilt one at a time (see FetchedLink), in the same order. */
+export function* linkRecords(links: Iterable<FetchedLink>): Generator<LinkRecord> {
+  for (const link of links) yield linkRecordFromRaw(link.raw.toString('utf8'));
 }

@@ -11,7 +11,7 @@ import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-l
 import { beginPull, failPull } from '../store/pull-lock.js';
 import type { Store } from '../store/open-store.js';
 import type { PullStrategy } from '../store/schema.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, fetchLinks } from './fetch-links.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, fetchLinks, linkRecords } from './fetch-links.js';
 import { fingerprintWith } from './normalise.js';
 
 export interface PullDeps {
@@ -116,7 +116,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     const summary = recordPull(sqlite, {
       pullId,
       finishedAt: new Date(clock.now()).toISOString(),
-      links: fetched.links,
+      links: linkRecords(fetched.links),
       scopes,
       absenceIsProven,
       ...cost(),

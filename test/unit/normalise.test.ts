@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINK_FIELDS } from '../../src/sync/fields.js';
-import { canonicalJson, fingerprintWith, NormaliseError, normaliseLink } from '../../src/sync/normalise.js';
+import { canonicalJson, fingerprintWith, linkRecordFromRaw, NormaliseError, normaliseLink } from '../../src/sync/normalise.js';
 import { armLink } from '../support/link-fixture.js';
 
 const fp = fingerprintWith('salt-a');
@@ -59,5 +59,18 @@ describe('normaliseLink', () => {
 
   it('canonical JSON sorts object keys but keeps array order', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }, 3] })).toBe('{"a":[{"c":2,"d":1},3],"b":1}');
+  });
+
+  it('rebuilds exactly the same record from _raw (what a pull holds while it fetches), sharedKey fingerprinted once', () => {
+    const links = [
+      armLink(),
+      armLink({ properties: { sharedKey: 'Sup3rSecretPsk!', enableBgp: false, ingressNatRules: [{ id: '/x/B' }, { id: '/x/a' }] } }),
+      armLink({ top: { id: '  /SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/resourceGroups/RG/providers/Microsoft.Network/vpnGateways/gw/vpnConnections/c/VpnSiteLinkConnections/L  ', etag: undefined } }),
+      { id: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/vpnGateways/g/vpnConnections/c/vpnLinkConnections/bare' },
+    ];
+    for (const arm of links) {
+      const row = normaliseLink(arm, fp);
+      expect(linkRecordFromRaw(row._raw)).toEqual(row);
+    }
   });
 });

@@ -41,6 +41,12 @@ export function linkRecordFromRaw(raw: string): LinkRecord {
 
 function buildRecord(arm: unknown, fingerprint: Fingerprint, rawText: string | undefined): LinkRecord {
   if (!isObject(arm)) throw new NormaliseError(`Expected a link connection object, got ${describe(arm)}`);
+  // ARM resources are a few levels deep; SQLite's json_valid() refuses past ~1000 levels and
+  // serialising recurses, so anything deeper is not a link connection. (A raw JSON being
+  // rebuilt passed this check when it was first normalised.)
+  if (rawText === undefined && nestingDepth(arm, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
+    throw new NormaliseError(`Expected a link connection nested at most ${MAX_JSON_DEPTH} levels deep, got deeper JSON${typeof arm.id === 'string' ? ` in ${truncate(arm.id)}` : ''}`);
+  }
   const id = arm.id;
   if (typeof id !== 'string' || id.trim() === '') throw new NormaliseError(`Expected a link connection with a string "id", got ${describe(id)}`);
   const parts = parseLinkId(id);
@@ -79,20 +85,38 @@ function buildRecord(arm: unknown, fingerprint: Fingerprint, rawText: string | u
 function toStored(field: FieldSpec, value: unknown, id: string): StoredValue {
   if (value === undefined || value === null) return null;
   const where = `${field.at === 'top' ? '' : 'properties.'}${field.name} of ${truncate(id)}`;
+  // A secret's value is never quoted, not even a malformed one (a key of digits written as a number).
+  const shown = (v: unknown): string => (field.secret ? describeType(v) : describe(v));
   switch (field.kind) {
     case 'text':
-      if (typeof value !== 'string') throw new NormaliseError(`Expected ${where} to be a string, got ${describe(value)}`);
+      if (typeof value !== 'string') throw new NormaliseError(`Expected ${where} to be a string, got ${shown(value)}`);
       return value;
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new NormaliseError(`Expected ${where} to be an integer, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new NormaliseError(`Expected ${where} to be an integer, got ${shown(value)}`);
       return value;
     case 'boolean':
-      if (typeof value !== 'boolean') throw new NormaliseError(`Expected ${where} to be true or false, got ${describe(value)}`);
+      if (typeof value !== 'boolean') throw new NormaliseError(`Expected ${where} to be true or false, got ${shown(value)}`);
       return value ? 1 : 0;
     case 'json':
-      if (typeof value !== 'object') throw new NormaliseError(`Expected ${where} to be an array or object, got ${describe(value)}`);
+      if (typeof value !== 'object') throw new NormaliseError(`Expected ${where} to be an array or object, got ${shown(value)}`);
       return canonicalJson(value);
   }
+}
+
+/** How deep a link connection's JSON may nest (ARM's are under 10 levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a JSON value, counted without recursion and giving up past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** JSON with object keys sorted (array order kept), so equal values have equal text. */
@@ -103,7 +127,8 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (isObject(value)) {
-    const out: Record<string, unknown> = {};
+    // A null-prototype object: a "__proto__" key from JSON stays a key instead of a prototype.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(value).sort()) out[k] = sortKeys(value[k]);
     return out;
   }
@@ -112,6 +137,10 @@ function sortKeys(value: unknown): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describeType(v: unknown): string {
+  return Array.isArray(v) ? 'an array' : v === null || typeof v !== 'object' ? `a ${typeof v}` : 'an object';
 }
 
 function describe(v: unknown): string {

@@ -74,3 +74,24 @@ describe('normaliseLink', () => {
     }
   });
 });
+
+
+describe('normaliseLink on hostile JSON', () => {
+  it('refuses nesting deeper than any ARM resource, without recursing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expect(() => normaliseLink(armLink({ properties: { ipsecPolicies: deep } }), fp)).toThrow(/nested at most 64 levels deep/);
+  });
+
+  it('keeps a "__proto__" key as data, so a change to it is a change', () => {
+    const a = normaliseLink(armLink({ properties: { ipsecPolicies: JSON.parse('[{"__proto__":{"x":1}}]') } }), fp);
+    const b = normaliseLink(armLink({ properties: { ipsecPolicies: JSON.parse('[{"__proto__":{"x":2}}]') } }), fp);
+    expect(a.ipsecPolicies).toBe('[{"__proto__":{"x":1}}]');
+    expect(a.ipsecPolicies).not.toBe(b.ipsecPolicies);
+  });
+
+  it('folds only ASCII letters in the key, as SQLite lower() does', () => {
+    const row = normaliseLink(armLink({ link: 'LinkÄ' }), fp);
+    expect(row._key.endsWith('/vpnlinkconnections/linkÄ')).toBe(true);
+  });
+});

@@ -2,7 +2,8 @@
  * The naive client of the benchmark: walks the same ARM paths as `vpnsync pull --strategy links`
  * one request at a time, as a simple SDK script would (subscriptions → gateways → each
  * connection's link connections, following nextLink), sleeping on 429 for Retry-After. Prints
- * `{ links, requests, throttled }` as JSON. Runs with the emulator's environment.
+ * `{ links, requests, throttled }` as JSON, and its peak RSS as the last stderr line
+ * (`maxrss-kib N`). Runs with the emulator's environment.
  */
 const env = process.env;
 const endpoint = env.VPNSYNC_ARM_ENDPOINT as string;
@@ -50,3 +51,4 @@ for (const s of subs) {
   }
 }
 process.stdout.write(`${JSON.stringify({ links, requests, throttled })}\n`);
+process.stderr.write(`maxrss-kib ${process.resourceUsage().maxRSS}\n`);

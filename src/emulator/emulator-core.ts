@@ -51,9 +51,9 @@ export interface CoreRequest {
 
 /** What the server must do with a request. */
 export type CoreOutcome =
-  | { kind: 'respond'; response: EmulatorResponse; delayMs: number; malformed: boolean }
-  | { kind: 'drop'; delayMs: number }
-  | { kind: 'hang' };
+  | { kind: 'respond'; response: EmulatorResponse; delayMs: number; malformed: boolean; fault?: FaultKind | undefined }
+  | { kind: 'drop'; delayMs: number; fault: 'drop' }
+  | { kind: 'hang'; fault: 'hang' };
 
 /** Current truth for one link connection: the JSON the list endpoint would return, plus where it lives. */
 export type LinkConnectionTruth = LinkConnectionJson & {
@@ -197,16 +197,16 @@ export class EmulatorCore {
       response = this.tokens.handle(req.method.toUpperCase(), req.path, req.query, req.body);
     }
     this.stats.request(operationId, response.status);
-    return { kind: 'respond', response: withRequestIds(response, req), delayMs: 0, malformed: false };
+    return { kind: 'respond', response: withRequestIds(response, req), delayMs: 0, malformed: false, fault: fault?.kind };
   }
 
   private handleArm(req: CoreRequest, pathLower: string): CoreOutcome {
     const routed = routeArmRequest(req.method, req.path);
     const route = 'error' in routed ? undefined : routed;
     const operationId = route?.operationId ?? 'Unknown';
-    const finish = (response: EmulatorResponse, extra: { delayMs?: number; malformed?: boolean } = {}): CoreOutcome => {
+    const finish = (response: EmulatorResponse, extra: { delayMs?: number; malformed?: boolean; fault?: FaultKind | undefined } = {}): CoreOutcome => {
       this.stats.request(operationId, response.status);
-      return { kind: 'respond', response: withRequestIds(response, req), delayMs: extra.delayMs ?? 0, malformed: extra.malformed ?? false };
+      return { kind: 'respond', response: withRequestIds(response, req), delayMs: extra.delayMs ?? 0, malformed: extra.malformed ?? false, fault: extra.fault };
     };
 
     const rejection = this.tokens.validate(req.headers.authorization);
@@ -257,14 +257,14 @@ export class EmulatorCore {
     const fault = hits.find((h) => h.kind !== 'latency');
     if (fault?.kind === 'drop') {
       this.stats.request(operationId, 0);
-      return { kind: 'drop', delayMs };
+      return { kind: 'drop', delayMs, fault: 'drop' };
     }
     if (fault?.kind === 'hang') {
       this.stats.request(operationId, 0);
-      return { kind: 'hang' };
+      return { kind: 'hang', fault: 'hang' };
     }
     const injected = fault ? this.injectedError(fault, route) : undefined;
-    if (injected) return finish({ ...injected, headers: { ...rateHeaders, ...injected.headers } }, { delayMs });
+    if (injected) return finish({ ...injected, headers: { ...rateHeaders, ...injected.headers } }, { delayMs, fault: fault?.kind });
 
     const ctx: HandlerContext = {
       fleet: this.fleet,
@@ -277,7 +277,7 @@ export class EmulatorCore {
     };
     const skipToken = req.query.get('$skipToken') ?? req.query.get('$skiptoken');
     const response = handleArmOperation(ctx, route, skipToken, { loopNextLink: fault?.kind === 'nextlink-loop' });
-    return finish({ ...response, headers: { ...rateHeaders, ...response.headers } }, { delayMs, malformed: fault?.kind === 'malformed-json' });
+    return finish({ ...response, headers: { ...rateHeaders, ...response.headers } }, { delayMs, malformed: fault?.kind === 'malformed-json', fault: fault?.kind });
   }
 
   private baseLatency(): number {

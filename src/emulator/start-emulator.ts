@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { EmulatorCore, type LinkConnectionTruth } from './emulator-core.js';
 import { ensureCertificates } from './certificates.js';
-import type { FaultRule } from './faults.js';
+import type { FaultKind, FaultRule } from './faults.js';
 import { generateFleet, type FleetSize } from './fleet-generator.js';
 import { loadFleet, loadFleetFile } from './fleet-loader.js';
 import type { Mutation, MutationRates } from './fleet-mutator.js';
@@ -77,6 +77,10 @@ export interface RequestLogEntry {
   /** Path and query as requested. */
   url: string;
   status: number;
+  /** The fault rule kind that decided this answer (not `latency`, which only delays); absent when none fired. */
+  fault?: FaultKind | undefined;
+  /** The answer's x-ms-request-id (absent for dropped and hung requests). */
+  requestId?: string | undefined;
 }
 
 /** A running emulator. */
@@ -242,7 +246,7 @@ function serve(
 ): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
-  const log = (status: number): void => onRequest?.({ method, url: req.url ?? '/', status });
+  const log = (status: number, fault?: FaultKind, requestId?: string): void => onRequest?.({ method, url: req.url ?? '/', status, ...(fault ? { fault } : {}), ...(requestId ? { requestId } : {}) });
   if (url.pathname.toLowerCase().startsWith('/_emulator')) {
     write(res, core.control(method, url.pathname, url.searchParams, body), false);
     return;
@@ -259,7 +263,7 @@ function serve(
     body,
   });
   if (outcome.kind === 'hang') {
-    log(0);
+    log(0, 'hang');
     hung.add(res);
     res.on('close', () => hung.delete(res));
     return;
@@ -267,7 +271,8 @@ function serve(
   const act = (): void => {
     if (outcome.kind === 'drop') req.socket.destroy();
     else write(res, outcome.response, outcome.malformed);
-    log(outcome.kind === 'drop' ? 0 : outcome.response.status);
+    if (outcome.kind === 'drop') log(0, 'drop');
+    else log(outcome.response.status, outcome.fault, outcome.response.headers?.['x-ms-request-id']);
   };
   if (outcome.delayMs <= 0) return act();
   const timer = setTimeout(() => {

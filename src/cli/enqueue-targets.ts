@@ -49,7 +49,8 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
   const now = Date.now();
   const notBefore = argv['not-before'] !== undefined ? parseTimeArg('--not-before', argv['not-before'], now) : undefined;
   const file = resolveDbPath(argv.db);
-  const store = await openStore(file, { mode: 'write' });
+  // Without --allow-unknown every target must be in the inventory: no database, nothing to queue.
+  const store = await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] });
   try {
     let targets: ActionTarget[];
     if (Array.isArray(input)) {

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
-import { StoreError } from '../store/store-error.js';
+import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
@@ -18,6 +18,7 @@ import { queryCommand } from './commands/query.js';
 import { queueCommand } from './commands/queue.js';
 import { reportCommand } from './commands/report.js';
 import { snapshotsCommand } from './commands/snapshots.js';
+import { resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -63,13 +64,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       .fail((message: string | undefined, error: Error | undefined) => {
         // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
         if (error && error.name !== 'YError') throw error;
-        let text = error?.message ?? message ?? 'Invalid arguments; run vpnsync --help';
-        if (/^Did you mean/.test(text)) text = `Unknown command '${argv[0] ?? ''}'. ${text}`;
-        throw new UsageError(text);
+        throw new UsageError(usageMessage(error?.message ?? message ?? 'Invalid arguments; run vpnsync --help', argv));
       })
       .parseAsync();
   } catch (e) {
-    const [code, message] = describeError(e);
+    const [code, message] = describeError(e, dbFileOf(argv));
     process.stderr.write(`vpnsync: ${message}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = code;
@@ -77,8 +76,46 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   return Number(process.exitCode ?? EXIT.OK);
 }
 
-/** Maps any error to an exit code and a one-line message. */
-export function describeError(e: unknown): [ExitCode, string] {
+const QUEUE_COMMANDS = 'reset, ike-sas, list, show, cancel or run';
+
+/**
+ * yargs' messages about commands, made to name what was typed: "Unknown command 'queue frob'.
+ * Did you mean show?" rather than "Unknown command 'queue'", and an unknown command word rather
+ * than an "Unknown argument".
+ */
+export function usageMessage(text: string, argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--db') i += 1;
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  const nested = words[0] === 'queue';
+  const typed = nested ? `queue ${words[1] ?? ''}`.trim() : (words[0] ?? '');
+  const unknownWord = nested ? words[1] : words[0];
+  if (/^Did you mean/.test(text)) return `Unknown command '${typed}'. ${text}`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(text)?.[1]?.split(', ');
+  if (unknownWord !== undefined && unknown?.[0] === unknownWord) {
+    return nested ? `Unknown command '${typed}'; expected a queue command: ${QUEUE_COMMANDS}` : `Unknown command '${typed}'; run vpnsync --help to see the commands`;
+  }
+  if (nested && (/^Not enough non-option arguments/.test(text) || /^Expected a queue command/.test(text))) {
+    return words[1] === undefined ? `Expected a queue command: ${QUEUE_COMMANDS}` : `Unknown command '${typed}'; expected a queue command: ${QUEUE_COMMANDS}`;
+  }
+  return text;
+}
+
+/** The database a command line names (--db, else VPNSYNC_DB or the default), for error messages. */
+function dbFileOf(argv: readonly string[]): string {
+  const i = argv.findIndex((a) => a === '--db' || a.startsWith('--db='));
+  const flag = i < 0 ? undefined : argv[i]?.startsWith('--db=') ? argv[i]?.slice('--db='.length) : argv[i + 1];
+  return resolveDbPath(flag);
+}
+
+/**
+ * Maps any error to an exit code and a one-line message. SQLite's own errors (a database locked
+ * by another process, a full disk, a read-only file) are named with the database file `dbFile`.
+ */
+export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, string] {
   if (e instanceof CliError) return [e.exitCode, oneLine(e.message)];
   if (e instanceof LockedError) return [EXIT.LOCKED, oneLine(e.message)];
   if (e instanceof StoreError) {
@@ -87,6 +124,10 @@ export function describeError(e: unknown): [ExitCode, string] {
   }
   if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
+  if (sqliteErrorIn(e)) {
+    const translated = translateSqliteError(e, dbFile);
+    if (translated instanceof StoreError) return describeError(translated);
+  }
   const message = e instanceof Error ? e.message : String(e);
   return [EXIT.FAILURE, oneLine(`unexpected error: ${message} (run with --debug for details)`)];
 }

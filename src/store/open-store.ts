@@ -4,7 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { knownMigrations, migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
-import { StoreError } from './store-error.js';
+import { StoreError, translateSqliteError } from './store-error.js';
+
+export { translateSqliteError };
 
 /** An open vpnsync database: the raw better-sqlite3 handle for synchronous transactions, and Kysely over it. */
 export interface Store {
@@ -20,6 +22,11 @@ export interface OpenStoreOptions {
   mode: 'read' | 'write';
   /** How long to wait for another connection's write lock before failing, in ms. */
   busyTimeoutMs?: number;
+  /**
+   * In write mode, refuse a missing file rather than create it: for commands that change what a
+   * database already holds (cancel, run the queue, prune), a typo in --db must not leave a new database behind.
+   */
+  mustExist?: boolean;
 }
 
 /** Default wait for SQLite's write lock; pulls hold it only for their one short transaction. */
@@ -32,9 +39,10 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  */
 export async function openStore(file: string, options: OpenStoreOptions): Promise<Store> {
   const readonly = options.mode === 'read';
-  if (readonly && !existsSync(file)) {
+  if ((readonly || options.mustExist) && !existsSync(file)) {
     throw new StoreError('missing', `No database at ${file}. Run \`vpnsync pull\` first (or pass --db).`);
   }
+  if (existsSync(file) && statSync(file).isDirectory()) throw new StoreError('io', `Cannot open ${file}: it is a directory.`);
   if (!readonly) createPrivateFile(file);
 
   let sqlite: BetterSqlite3.Database;
@@ -47,6 +55,8 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     // Reading the schema is the first thing that touches the file's contents: a file that
     // is not SQLite fails here rather than in the middle of a command.
     sqlite.pragma('schema_version');
+    // Everything that refuses the file comes before the first write (WAL mode is one).
+    await refuseUnusable(sqlite, file, { writing: !readonly, mustHoldData: readonly || options.mustExist === true });
     if (!readonly) {
       sqlite.pragma('journal_mode = WAL');
       // FULL: a pull's one transaction survives power loss, not only a process crash.
@@ -55,7 +65,7 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     sqlite.pragma('foreign_keys = ON');
   } catch (e) {
     sqlite.close();
-    throw translateSqliteError(e, file);
+    throw e instanceof StoreError ? e : translateSqliteError(e, file);
   }
 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -69,11 +79,8 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     },
   };
   try {
-    await checkSchemaVersion(sqlite, file);
-    if (!readonly) await migrateConcurrently(db as Kysely<unknown>, sqlite);
-    else if (!hasTable(sqlite, 'vpn_link_connections')) {
-      throw new StoreError('not-initialised', `${file} is not a vpnsync database (no vpn_link_connections table). Run \`vpnsync pull\` or \`vpnsync migrate\` first.`);
-    }
+    // Nothing pending, nothing written: Kysely's migrator takes its lock with a write even then.
+    if (!readonly && !(await allMigrationsApplied(sqlite))) await migrateConcurrently(db as Kysely<unknown>, sqlite);
   } catch (e) {
     await store.close();
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
@@ -120,8 +127,29 @@ function createPrivateFile(file: string): void {
   }
 }
 
+/** Tables of a database that vpnsync never created (none in an empty file or a vpnsync database). */
+function foreignTables(sqlite: BetterSqlite3.Database): string[] {
+  if (hasTable(sqlite, 'kysely_migration')) return [];
+  return sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).pluck().all() as string[];
+}
+
 function hasTable(sqlite: BetterSqlite3.Database, name: string): boolean {
   return sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+}
+
+/**
+ * Refuses, with nothing written: a schema newer than this vpnsync knows; a file without vpnsync's
+ * tables when the command needs its data; and, for writing, another application's database.
+ */
+async function refuseUnusable(sqlite: BetterSqlite3.Database, file: string, need: { writing: boolean; mustHoldData: boolean }): Promise<void> {
+  await checkSchemaVersion(sqlite, file);
+  if (need.mustHoldData && !hasTable(sqlite, 'vpn_link_connections')) {
+    throw new StoreError('not-initialised', `${file} is not a vpnsync database (no vpn_link_connections table). Run \`vpnsync pull\` or \`vpnsync migrate\` first.`);
+  }
+  const foreign = need.writing ? foreignTables(sqlite) : [];
+  if (foreign.length > 0) {
+    throw new StoreError('not-initialised', `${file} is an SQLite database of something else (tables ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); vpnsync will not add its tables to it. Choose another --db.`);
+  }
 }
 
 /** Refuses databases written by a newer vpnsync: running old code on them could corrupt history. */
@@ -133,23 +161,4 @@ async function checkSchemaVersion(sqlite: BetterSqlite3.Database, file: string):
   if (unknown.length > 0) {
     throw new StoreError('newer-schema', `${file} was written by a newer vpnsync (schema ${unknown[unknown.length - 1]}); upgrade vpnsync to use it.`);
   }
-}
-
-/** Maps better-sqlite3's errors to StoreError with the file name and a plain reason. */
-export function translateSqliteError(e: unknown, file: string): Error {
-  if (e instanceof StoreError) return e;
-  const code = (e as { code?: string }).code ?? '';
-  const message = e instanceof Error ? e.message : String(e);
-  if (code === 'SQLITE_NOTADB' || /file is not a database/i.test(message)) {
-    return new StoreError('not-a-database', `${file} is not an SQLite database.`, { cause: e });
-  }
-  if (code === 'SQLITE_CORRUPT') return new StoreError('not-a-database', `${file} is corrupt (${message}).`, { cause: e });
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new StoreError('busy', `${file} is locked by another process; try again when it has finished.`, { cause: e });
-  }
-  if (code === 'SQLITE_CANTOPEN') return new StoreError('io', `Cannot open ${file}: ${message}.`, { cause: e });
-  if (code === 'SQLITE_READONLY') return new StoreError('io', `Cannot write ${file}: it is read-only.`, { cause: e });
-  if (code === 'SQLITE_FULL') return new StoreError('io', `Cannot write ${file}: the disk is full.`, { cause: e });
-  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR')) return new StoreError('io', `I/O error on ${file}: ${message}.`, { cause: e });
-  return e instanceof Error ? e : new Error(message);
 }

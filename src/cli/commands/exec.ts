@@ -28,8 +28,8 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs> = {
     }
     const candidate = targetFromParts(parsed.parts, false);
     const file = resolveDbPath(argv.db);
-    // Make sure the database exists and is migrated before reading it.
-    await (await openStore(file, { mode: 'write' })).close();
+    // Make sure the database is migrated before reading it (and, with --allow-unknown, exists).
+    await (await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] })).close();
     const reader = await openStore(file, { mode: 'read' });
     let targets;
     try {

@@ -38,7 +38,7 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
       .example('$0 prune --keep-pulls 1000 --dry-run', 'What keeping the newest 1000 pulls would drop') as unknown as Argv<PruneArgs>,
   handler: async (argv) => {
     const log = createLog();
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     try {
       const retention: Retention = argv['keep-pulls'] !== undefined ? { keepPulls: argv['keep-pulls'] } : { keepMs: argv.keep!, now: Date.now() };
       const boundary = pruneBoundary(store.sqlite, retention);

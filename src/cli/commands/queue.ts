@@ -110,7 +110,7 @@ const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
   builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     try {
       cancelAction(store.sqlite, argv.id, defaultRequester(), new Date().toISOString());
       createLog().info(`action #${argv.id} cancelled`);
@@ -159,7 +159,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       return;
     }
     const arm = await armClientFor(argv, (line) => log.info(line));
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     let result: QueueRunResult;
     try {
       result = await runQueue({ arm, store, log: (line) => log.info(line) }, options);

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { ArmClient } from '../arm/arm-client.js';
 import { DEFAULT_ARM_ENDPOINT } from '../arm/endpoints.js';
+import { UsageError } from './errors.js';
 import { armEndpoint, matching, numberIn } from './validate.js';
 
 /**
@@ -39,12 +40,19 @@ export function withArmOptions<T>(y: Argv<T>): Argv<T & ArmArgs> {
  * The Azure SDK is loaded here, not at start-up: commands that stay offline start twice as fast.
  */
 export async function armClientFor(argv: ArmArgs, log: (line: string) => void): Promise<ArmClient> {
-  const [{ ArmClient }, { createArmCredential }] = await Promise.all([import('../arm/arm-client.js'), import('../arm/credential.js')]);
+  const [{ ArmClient }, { createArmCredential, CredentialConfigError }] = await Promise.all([import('../arm/arm-client.js'), import('../arm/credential.js')]);
   const endpoint = argv['arm-endpoint'] ?? armEndpoint('VPNSYNC_ARM_ENDPOINT')(process.env.VPNSYNC_ARM_ENDPOINT?.trim() || undefined) ?? DEFAULT_ARM_ENDPOINT;
   const timeout = argv['request-timeout'];
+  let credential;
+  try {
+    credential = createArmCredential();
+  } catch (e) {
+    if (e instanceof CredentialConfigError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
   return new ArmClient({
     endpoint,
-    credential: createArmCredential(),
+    credential,
     apiVersion: argv['api-version'] ?? DEFAULT_API_VERSION,
     log,
     ...(timeout !== undefined ? { requestTimeoutMs: Math.round(timeout * 1000) } : {}),

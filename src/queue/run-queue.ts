@@ -132,7 +132,8 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
  * then POSTs due actions with bounded concurrency and polls them through @azure/core-lro until
  * done. The poller state is committed as soon as ARM accepts a POST, so a killed runner's
  * operations are resumed by the next run and never POSTed twice. Resets of links of the same VPN
- * connection never overlap. Failures are returned per action; only a lost lock or database throws.
+ * connection never overlap. Failures are returned per action; only a lost lock or database, or a
+ * credential that yields no token (the actions it would have sent stay queued), throws.
  */
 export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}): Promise<QueueRunResult> {
   const clock = deps.clock ?? systemClock;
@@ -185,9 +186,13 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const blocked = new Set<string>(plan.unknownOutcome.filter((r) => r.kind === 'reset').map((r) => connectionKey(r)));
   const deferred = [...plan.deferred, ...plan.blocked].map((r) => r.id);
   const skipped: number[] = [];
+  // Set when the credential yields no token: every other action would fail alike, so none is
+  // claimed after it, and the run ends with that error (nothing was sent for want of a token).
+  let credentialFailure: ArmError | undefined;
   const execute = (row: ActionRow, resume: boolean): Promise<void> => {
     const work = () =>
       limit(async () => {
+        if (credentialFailure) return;
         if (row.kind === 'reset' && !resume && blocked.has(connectionKey(row))) {
           deferred.push(row.id);
           log(`#${row.id} reset ${row.gatewayName}/${row.connectionName}/${row.linkConnectionName}: deferred, another reset of its VPN connection may still be running`);
@@ -243,6 +248,16 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         try {
           await poller.submitted();
         } catch (e) {
+          if (isCredentialError(e)) {
+            // The bearer policy got no token, so this POST never left (an earlier attempt can only
+            // have been a 429, which ARM refuses without acting): back in the queue, not failed.
+            sqlite.transaction(() => {
+              sqlite.prepare(`UPDATE actions SET status = 'queued', started_at = ?, run_id = NULL, posted_at = NULL WHERE id = ?`).run(row.started_at, row.id);
+              event(row.id, { event: 'retry', detail: `not sent: no token (${e.message}); queued again` });
+            })();
+            credentialFailure ??= e;
+            return undefined;
+          }
           // No answer, or a 5xx: ARM may have acted on it. Never send it again.
           if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500) {
             const f = failureOf(e);
@@ -280,6 +295,11 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         // The operation reported its own failure: core-lro set the state, then threw.
         const status = poller.operationState?.status;
         if (status === 'failed' || status === 'canceled') break;
+        if (isCredentialError(e)) {
+          // No token to poll with: the operation stays running for the next run to resume.
+          credentialFailure ??= e;
+          return undefined;
+        }
         const f = failureOf(e);
         // An answer from ARM (4xx) ends the action; a transport failure or 5xx leaves it
         // running for the next `queue run` to resume.
@@ -313,6 +333,10 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   } finally {
     stopHeartbeat();
   }
+  if (credentialFailure) {
+    sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), credentialFailure.describe(), runId);
+    throw credentialFailure;
+  }
 
   const failed = outcomes.filter((o) => o.outcome !== 'succeeded').length;
   sqlite
@@ -320,6 +344,11 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     .run(failed > 0 ? 'partial' : 'complete', iso(), outcomes.length - failed, failed, runId);
   outcomes.sort((a, b) => a.id - b.id);
   return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: deferred.sort((a, b) => a - b), skipped, notDue: plan.notDue.map((r) => r.id) };
+}
+
+/** The credential yielded no token (the ARM client's CredentialError): nothing was sent. */
+function isCredentialError(e: unknown): e is ArmError {
+  return e instanceof ArmError && e.code === 'CredentialError';
 }
 
 /** Retry-After of the last answer (seconds or HTTP date), else the default interval. */

@@ -75,4 +75,18 @@ describe('plain HTTP is refused except to loopback', () => {
     expectOneLine(r, 'http authority');
     expect(ctx.emulator.stats().byOperation.Subscriptions_List).toBeUndefined();
   });
+
+  it('a nextLink to another origin (here the proxy\'s upstream) is refused: the bearer token goes only to the configured endpoint', async () => {
+    let direct = 0;
+    const ctx = await start({ seed: 74, pageSize: 2, onRequest: () => direct++ });
+    const proxy = await startLoopbackProxy(ctx.emulator.url, ctx.emulator.caCertPath, '127.0.0.1', false);
+    proxies.push(proxy);
+    const r = await ctx.vpnsync(['pull', '--arm-endpoint', proxy.url]);
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^vpnsync: Azure Resource Manager call failed: ForeignLink: refusing to follow a link to https:\/\/127\.0\.0\.1:\d+: the bearer token is only sent to http:\/\/127\.0\.0\.1:\d+/);
+    // Every request the emulator answered came through the proxy (token requests aside): none followed the link.
+    const tokenRequests = ctx.emulator.stats().byOperation;
+    const viaToken = Object.entries(tokenRequests).filter(([op]) => op.startsWith('Entra')).reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+    expect(direct - viaToken).toBe(proxy.requests.length);
+  });
 });

@@ -12,8 +12,11 @@ export interface LoopbackProxy {
   close(): Promise<void>;
 }
 
-/** Starts an http proxy on 127.0.0.1 that forwards to `target` (trusting `caCertPath`). */
-export async function startLoopbackProxy(target: string, caCertPath: string, host = '127.0.0.1'): Promise<LoopbackProxy> {
+/**
+ * Starts an http proxy on 127.0.0.1 that forwards to `target` (trusting `caCertPath`), rewriting
+ * the target's origin in answers to its own unless `rewrite` is false (then nextLinks point away).
+ */
+export async function startLoopbackProxy(target: string, caCertPath: string, host = '127.0.0.1', rewrite = true): Promise<LoopbackProxy> {
   const ca = readFileSync(caCertPath);
   const upstream = new URL(target);
   const requests: LoopbackProxy['requests'] = [];
@@ -24,7 +27,8 @@ export async function startLoopbackProxy(target: string, caCertPath: string, hos
       const chunks: Buffer[] = [];
       answer.on('data', (c: Buffer) => chunks.push(c));
       answer.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8').split(upstream.origin).join(origin);
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = rewrite ? text.split(upstream.origin).join(origin) : text;
         const headers = { ...answer.headers };
         delete headers['content-length'];
         res.writeHead(answer.statusCode ?? 502, headers);

@@ -145,12 +145,14 @@ export class ArmClient {
   }
 
   /**
-   * Follows `nextLink` until the last page. A nextLink seen before (a server-side loop) or
-   * pointing at another host (the bearer token must not leave ARM) fails the listing.
+   * Follows `nextLink` until the last page. A nextLink seen before, or a page whose items were
+   * all listed already (a server-side loop), or a nextLink pointing at another host (the bearer
+   * token must not leave ARM) fails the listing.
    */
   async listAll(path: string, apiVersion: string = this.apiVersion, options: RequestOptions = {}): Promise<ListResult> {
     const items: unknown[] = [];
     const seen = new Set<string>();
+    const ids = new Set<string>();
     let next: string | undefined = path;
     let pages = 0;
     let requestId: string | undefined;
@@ -162,6 +164,13 @@ export class ArmClient {
       if (!body || typeof body !== 'object' || !Array.isArray(body.value)) {
         throw new ArmError({ message: 'expected a list page ({ value: [...] })', code: 'UnexpectedBody', status: res.status, requestId: res.requestId, path: pathOf(next) });
       }
+      // A page of items all listed already is an earlier page served again under another URL
+      // (the first page under its own skip token, say): a loop, though no nextLink repeated.
+      const pageIds = body.value.map((item) => (typeof (item as { id?: unknown } | null)?.id === 'string' ? ((item as { id: string }).id.toLowerCase()) : undefined));
+      if (pageIds.length > 0 && pageIds.every((id) => id !== undefined && ids.has(id))) {
+        throw new ArmError({ message: `nextLink loop: page ${pages} repeats items of an earlier page`, code: 'NextLinkLoop', status: res.status, requestId: res.requestId, path: pathOf(path) });
+      }
+      for (const id of pageIds) if (id !== undefined) ids.add(id);
       items.push(...body.value);
       const link = typeof body.nextLink === 'string' && body.nextLink !== '' ? body.nextLink : undefined;
       if (link) {

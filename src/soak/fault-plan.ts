@@ -98,9 +98,15 @@ function rulesFor(kind: FaultClass, rng: Rng, n: FleetNames): FaultRule[] {
     case 'malformed-json':
       return rng.chance(0.3) ? [{ kind, match: rng.pick(n.connections) }] : [{ kind, match: rng.pick(['*', ...LIST_OPERATIONS]), rate: rng.pick([0.1, 0.3]) }];
     case 'nextlink-loop':
-      return rng.chance(0.3)
-        ? [{ kind, match: rng.pick(['*', 'VpnLinkConnections_ListByVpnConnection']), rate: 0.1 }]
-        : [{ kind, match: rng.pick([...n.connections, ...n.subscriptions]) }];
+      // A loop for good, a nextLink back to the first page once (the same page under another
+      // URL, then the listing goes on), or now and then on any list.
+      return [
+        rng.weighted<FaultRule>([
+          [{ kind, match: rng.pick([...n.connections, ...n.subscriptions]) }, 4],
+          [{ kind, match: rng.pick(n.connections), count: 1 }, 3],
+          [{ kind, match: rng.pick(['*', 'VpnLinkConnections_ListByVpnConnection']), rate: 0.1 }, 3],
+        ]),
+      ];
     case '403':
     case '404':
       return [{ kind, match: scope(), ...(rng.chance(0.25) ? { rate: 0.5 } : {}) }];

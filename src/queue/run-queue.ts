@@ -83,7 +83,9 @@ export interface QueuePlan {
 /**
  * Works out what a run would do, reading only: actions an earlier runner left running (resume
  * polling if their POST was accepted; never re-POST one whose answer was lost), and the queued
- * actions that are due, in id order, resets capped at maxResets unless forced.
+ * actions that are due, in id order, resets capped at maxResets unless forced and held back
+ * while another reset of their connection may be running at ARM (one left running that this run
+ * does not follow, or one whose outcome is unknown, for an hour after its POST).
  */
 export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, options: QueueRunOptions = {}): QueuePlan {
   const only = options.ids && options.ids.length > 0 ? new Set(options.ids) : undefined;
@@ -97,6 +99,11 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
     const followed = r.poller_state !== null && (!only || only.has(r.id));
     if (!followed && r.posted_at !== null) busy.add(connectionKey(r));
   }
+  // So does a reset whose outcome is unknown (its POST may have reached ARM), until the deadline
+  // after which vpnsync would have stopped polling it anyway: nothing says it has ended.
+  const since = new Date(Date.parse(now) - OPERATION_DEADLINE_MS).toISOString();
+  const unknown = sqlite.prepare(`SELECT * FROM actions WHERE kind = 'reset' AND status = 'failed' AND error_code = 'OutcomeUnknown' AND posted_at > ?`).all(since) as ActionRow[];
+  for (const r of unknown) busy.add(connectionKey(r));
   const cap = options.force ? Number.POSITIVE_INFINITY : (options.maxResets ?? DEFAULT_MAX_RESETS);
   let resets = 0;
   for (const r of open) {

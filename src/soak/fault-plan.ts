@@ -25,7 +25,7 @@ export const FAULT_CLASS_HANDLING: Record<FaultClass, string> = {
   drop: 'Retried with back-off; past the retries the scope fails with the transport error (no HTTP status)',
   hang: 'Abandoned after --request-timeout (body included) and retried; past the retries the scope fails',
   'malformed-json': 'Re-read up to 3 times; then the scope fails (MalformedJson)',
-  'nextlink-loop': 'A nextLink seen before ends the listing: the scope fails (NextLinkLoop), nothing of it is taken as deleted',
+  'nextlink-loop': 'A nextLink seen before, or a page repeating an earlier page, ends the listing: the scope fails (NextLinkLoop), nothing of it is taken as deleted',
   '403': 'Not retried: the scope fails (AuthorizationFailed, request id); its links are never taken as deleted',
   '404': 'Not retried: the scope fails (ResourceNotFound); its links are never taken as deleted',
   'token-error': 'Retried by @azure/identity; a credential that still gets no token fails the pull (exit 1), nothing recorded but the failed pull',

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
 import { createRng, deriveSeed, type Rng } from '../emulator/prng.js';
 import { integrityOf, pullsOf, readDb } from './soak-db.js';
@@ -41,7 +42,8 @@ function processViolations(what: string, r: VpnsyncRun, codes: readonly number[]
 }
 
 /**
- * `kill -9` of `vpnsync pull` at a random moment: database A's pull is killed, then pulled
+ * `kill -9` of `vpnsync pull` at a random moment (in one trial of four, as the emulator answers
+ * the pull's last request, so that it dies while recording): database A's pull is killed, then pulled
  * again; database B pulls the same fleet states without a kill. Checks: integrity_check ok; a
  * killed pull left `running` is cleared by the next pull, with a message, and marked failed;
  * none stays running; and once the next pull completed, A's history (every version, the current
@@ -56,6 +58,7 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
     for (let i = 0; i < options.trials; i++) {
       const rng = createRng(deriveSeed(options.seed, 'pull-kill', i));
       const times: number[] = [];
+      let onAnswer: (() => void) | undefined;
       const emulator = await startEmulator({
         seed: deriveSeed(options.seed, 'pull-kill-fleet', i) & 0x7fffffff,
         size: { subscriptions: 2, resourceGroupsPerSubscription: 2, gatewaysPerResourceGroup: 2, connectionsPerGateway: rng.int(2, 4) },
@@ -63,7 +66,10 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
         latency: { fixedMs: 15, jitterMs: 25 },
         certDir: options.certDir,
         mutationRates: SOAK_MUTATION_RATES,
-        onRequest: () => times.push(performance.now()),
+        onRequest: () => {
+          times.push(performance.now());
+          onAnswer?.();
+        },
       });
       const a = path.join(work, `a-${i}.db`);
       const b = path.join(work, `b-${i}.db`);
@@ -72,7 +78,7 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
       let step = 0;
       const v: string[] = [];
       const lastPullId = (db: string) => readDb(db, (d) => pullsOf(d).pop()?.id);
-      const pull = async (which: 'a' | 'b', extra: { killAfterMs?: number } = {}) => {
+      const pull = async (which: 'a' | 'b', extra: { killAfterMs?: number; onSpawn?: (kill: () => void) => void } = {}) => {
         const db = which === 'a' ? a : b;
         const r = await runVpnsync(['pull', '--db', db, '--concurrency', '4'], emulator.env, extra);
         const id = lastPullId(db);
@@ -95,12 +101,31 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
         const control = await pull('b');
         v.push(...processViolations('control pull B', control, [0]));
         const firstRequest = (times[0] ?? spawned) - spawned;
-        killAtMs = moment(rng, firstRequest * 0.5, control.ms * 1.05);
+        const requests = times.length;
         const before = readDb(a, (d) => pullsOf(d)) ?? [];
-        const killed = await pull('a', { killAfterMs: killAtMs });
+        let killed;
+        if (rng.chance(0.25)) {
+          // As the emulator answers the pull's last request: the kill lands while the pull
+          // records what it fetched (its one transaction), or just after.
+          const began = performance.now();
+          let answered = 0;
+          killed = await pull('a', {
+            onSpawn: (kill) => {
+              onAnswer = () => {
+                if (++answered !== requests) return;
+                killAtMs = Math.round(performance.now() - began);
+                kill();
+              };
+            },
+          });
+          onAnswer = undefined;
+        } else {
+          killAtMs = moment(rng, firstRequest * 0.5, control.ms * 1.05);
+          killed = await pull('a', { killAfterMs: killAtMs });
+        }
         const afterKill = readDb(a, (d) => pullsOf(d)) ?? [];
         const left = afterKill.filter((p) => !before.some((q) => q.id === p.id));
-        phase = !killed.killed ? 'finished before the kill' : left.length === 0 ? (existsSync(a) ? 'before taking the lock' : 'before creating the database') : left[0]?.status === 'running' ? 'pull running (lock held)' : `after the pull's commit (${left[0]?.status ?? '?'})`;
+        phase = !killed.killed ? 'finished before the kill' : left.length === 0 ? (existsSync(a) ? 'before taking the lock' : 'before creating the database') : left[0]?.status === 'running' ? 'pull running (lock held)' : `after the pull's commit`;
         const integrity = integrityOf(a);
         if (integrity !== 'ok' && integrity !== 'absent') v.push(`integrity_check after the kill: ${integrity}`);
 
@@ -169,8 +194,9 @@ function compareHistories(a: string, b: string, stepsA: Map<number, number>, ste
 }
 
 /** Emulator options of a queue trial: two emulators built alike serve the same fleet. */
-function queueEmulatorOptions(seed: number, polls: number, certDir: string | undefined): EmulatorOptions {
-  return { seed, size: { subscriptions: 1, resourceGroupsPerSubscription: 2, gatewaysPerResourceGroup: 2, connectionsPerGateway: 3, linksPerConnection: 3 }, lro: { polls, retryAfterSeconds: 1 }, latency: { fixedMs: 5, jitterMs: 10 }, certDir };
+function queueEmulatorOptions(seed: number, seconds: number, certDir: string | undefined, now: () => number): EmulatorOptions {
+  // Operations end by time (seconds on the emulator's clock), as ARM's do, polled or not.
+  return { seed, size: { subscriptions: 1, resourceGroupsPerSubscription: 2, gatewaysPerResourceGroup: 2, connectionsPerGateway: 3, linksPerConnection: 3 }, lro: { seconds, retryAfterSeconds: 1 }, latency: { fixedMs: 5, jitterMs: 10 }, certDir, now };
 }
 
 interface ActionRow {
@@ -184,9 +210,12 @@ interface ActionRow {
 }
 
 /**
- * `kill -9` of `vpnsync queue run` at a random moment. The same queue (resets, two of them on
- * one VPN connection, and IKE SA queries) runs on database A, killed and then run again until
- * nothing is left, and on a copy B against a second, identical emulator without a kill.
+ * `kill -9` of `vpnsync queue run` at a random moment (in three trials of ten, as ARM answers one
+ * of its POSTs, so that it dies between sending a POST and saving the answer). The same queue
+ * (resets, two of them on one VPN connection, and IKE SA queries) runs on database A, killed and
+ * then run again until nothing more happens — and, where resets wait behind one whose outcome is
+ * unknown, once more an hour later (the emulator's clock and the POST times moved on) — and on a
+ * copy B against a second, identical emulator without a kill.
  * Checks: integrity_check ok; a dead runner's lock cleared with a message; no run stays running;
  * no action POSTed twice (the emulator's count per link and action, and one `posting` event per
  * action); every action ends succeeded, or failed as OutcomeUnknown only when the kill fell
@@ -201,10 +230,13 @@ export async function runQueueKillTrials(options: KillTrialOptions): Promise<Kil
     for (let i = 0; i < options.trials; i++) {
       const rng = createRng(deriveSeed(options.seed, 'queue-kill', i));
       const fleetSeed = deriveSeed(options.seed, 'queue-kill-fleet', i) & 0x7fffffff;
-      const polls = rng.int(1, 2);
+      const seconds = rng.int(1, 2);
       const times: number[] = [];
-      const ea = await startEmulator(queueEmulatorOptions(fleetSeed, polls, options.certDir));
-      const eb = await startEmulator({ ...queueEmulatorOptions(fleetSeed, polls, options.certDir), onRequest: (e) => e.method === 'POST' && times.push(performance.now()) });
+      let onPostAnswered: (() => void) | undefined;
+      // A's emulator clock can be moved on (see "an hour later" below).
+      let shift = 0;
+      const ea = await startEmulator({ ...queueEmulatorOptions(fleetSeed, seconds, options.certDir, () => Date.now() + shift), onRequest: (e) => e.method === 'POST' && onPostAnswered?.() });
+      const eb = await startEmulator({ ...queueEmulatorOptions(fleetSeed, seconds, options.certDir, Date.now), onRequest: (e) => e.method === 'POST' && times.push(performance.now()) });
       const a = path.join(work, `a-${i}.db`);
       const b = path.join(work, `b-${i}.db`);
       const v: string[] = [];
@@ -227,23 +259,57 @@ export async function runQueueKillTrials(options: KillTrialOptions): Promise<Kil
         const control = await runVpnsync(['queue', 'run', '--db', b, '--request-timeout', '5'], eb.env);
         v.push(...processViolations('control queue run', control, [0]));
         const firstPost = (times[0] ?? spawned) - spawned;
-        killAtMs = moment(rng, firstPost * 0.5, control.ms * 1.05);
-        const killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, { killAfterMs: killAtMs });
+        let killed;
+        if (rng.chance(0.3)) {
+          // As ARM answers one of the POSTs: the runner has sent it and may not have saved the
+          // answer yet, the one moment where a second POST would be easy to send by mistake.
+          const nth = rng.int(1, times.length);
+          const began = performance.now();
+          let posts = 0;
+          killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, {
+            onSpawn: (kill) => {
+              onPostAnswered = () => {
+                if (++posts !== nth) return;
+                killAtMs = Math.round(performance.now() - began);
+                kill();
+              };
+            },
+          });
+          onPostAnswered = undefined;
+        } else {
+          killAtMs = moment(rng, firstPost * 0.5, control.ms * 1.05);
+          killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, { killAfterMs: killAtMs });
+        }
         phase = killed.killed ? queuePhase(a) : 'finished before the kill';
         const integrity = integrityOf(a);
         if (integrity !== 'ok') v.push(`integrity_check after the kill: ${integrity}`);
         const staleRun = readDb(a, (d) => d.prepare(`SELECT id, pid FROM queue_runs WHERE status = 'running'`).get() as { id: number; pid: number } | undefined);
 
-        // Run again until nothing is left to do (an operation still running at ARM may need a second run).
-        for (let attempt = 0; attempt < 3; attempt++) {
+        // Run again until nothing more happens (an operation still running at ARM may need a second run).
+        const openActions = () => readDb(a, (d) => d.prepare(`SELECT id, kind, link_key, status, error_code, posted_at, poller_state FROM actions WHERE status IN ('queued', 'running')`).all() as ActionRow[]) ?? [];
+        for (let attempt = 0, before = -1; attempt < 3; attempt++) {
           const again = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env);
           v.push(...processViolations('queue run after the kill', again, [0, 1]));
           if (attempt === 0 && staleRun && !new RegExp(`cleared the lock of queue run #${staleRun.id}: process ${staleRun.pid} is no longer running`).test(again.stderr)) {
             v.push(`the next queue run did not say it cleared run #${staleRun.id}'s lock`);
           }
-          const open = readDb(a, (d) => d.prepare(`SELECT count(*) FROM actions WHERE status IN ('queued', 'running')`).pluck().get() as number) ?? 0;
-          if (open === 0) break;
-          if (attempt === 2) v.push(`${open} actions still queued or running after three runs`);
+          const open = openActions().length;
+          if (open === 0 || open === before) break;
+          before = open;
+        }
+        // Resets of a connection whose reset has an unknown outcome wait an hour after its POST.
+        // Let that hour pass (A's emulator clock and the POST times in A's database), then they run.
+        const waiting = openActions();
+        if (waiting.length > 0) {
+          const unknownConnections = readDb(a, (d) => (d.prepare(`SELECT link_key FROM actions WHERE kind = 'reset' AND error_code = 'OutcomeUnknown'`).pluck().all() as string[]).map(connectionOfLink)) ?? [];
+          for (const w of waiting) if (w.kind !== 'reset' || !unknownConnections.includes(connectionOfLink(w.link_key))) v.push(`action #${w.id} (${w.kind}) still ${w.status} after the runs, with nothing to wait for`);
+          shift += 61 * 60_000;
+          const d = new BetterSqlite3(a);
+          d.prepare(`UPDATE actions SET posted_at = strftime('%Y-%m-%dT%H:%M:%fZ', posted_at, '-61 minutes') WHERE error_code = 'OutcomeUnknown'`).run();
+          d.close();
+          const later = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env);
+          v.push(...processViolations('queue run an hour later', later, [0]));
+          if (openActions().length > 0) v.push(`${openActions().length} actions still queued or running an hour later`);
         }
 
         const actionsA = readDb(a, (d) => d.prepare('SELECT id, kind, link_key, status, error_code, posted_at, poller_state FROM actions ORDER BY id').all() as ActionRow[]) ?? [];
@@ -286,6 +352,11 @@ export async function runQueueKillTrials(options: KillTrialOptions): Promise<Kil
     rmSync(work, { recursive: true, force: true });
   }
   return results;
+}
+
+/** The lower-cased connection id of a link key. */
+function connectionOfLink(linkKey: string): string {
+  return linkKey.replace(/\/vpnlinkconnections\/[^/]+$/, '');
 }
 
 /** What an IKE SA result says: its status and how many SAs, or 'none stored'. */

@@ -22,12 +22,14 @@ export interface VpnsyncRun {
  * Runs `vpnsync ARGS` with `env` over a copy of this process's environment from which Azure and
  * vpnsync variables are removed (nothing real is ever reached). With `killAfterMs`, the process
  * is sent SIGKILL (`kill -9`) that many ms after it was spawned, unless it has already exited.
- * `input` is written to its stdin (otherwise stdin is /dev/null); `user` runs it as another user.
+ * `onSpawn` receives a function that does the same at once (to kill on an event, such as a
+ * request reaching the emulator). `input` is written to its stdin (otherwise stdin is /dev/null);
+ * `user` runs it as another user.
  */
 export function runVpnsync(
   args: readonly string[],
   env: Record<string, string>,
-  options: { killAfterMs?: number; timeoutMs?: number; input?: string; user?: { uid: number; gid: number } } = {},
+  options: { killAfterMs?: number; timeoutMs?: number; input?: string; user?: { uid: number; gid: number }; onSpawn?: (kill: () => void) => void } = {},
 ): Promise<VpnsyncRun> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('AZURE_') || k.startsWith('VPNSYNC_') || k === 'IDENTITY_ENDPOINT' || k === 'MSI_ENDPOINT') delete base[k];
@@ -46,14 +48,13 @@ export function runVpnsync(
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const running = (): boolean => child.exitCode === null && child.signalCode === null;
-    const killer =
-      options.killAfterMs !== undefined
-        ? setTimeout(() => {
-            if (!running()) return;
-            killed = true;
-            child.kill('SIGKILL');
-          }, options.killAfterMs)
-        : undefined;
+    const kill = (): void => {
+      if (!running()) return;
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    const killer = options.killAfterMs !== undefined ? setTimeout(kill, options.killAfterMs) : undefined;
+    options.onSpawn?.(kill);
     const limit = setTimeout(() => {
       if (!running()) return;
       timedOut = true;

@@ -120,7 +120,7 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
           });
           onAnswer = undefined;
         } else {
-          killAtMs = moment(rng, firstRequest * 0.5, control.ms * 1.05);
+          killAtMs = moment(rng, firstRequest * 0.5, control.ms * 0.9);
           killed = await pull('a', { killAfterMs: killAtMs });
         }
         const afterKill = readDb(a, (d) => pullsOf(d)) ?? [];
@@ -277,7 +277,7 @@ export async function runQueueKillTrials(options: KillTrialOptions): Promise<Kil
           });
           onPostAnswered = undefined;
         } else {
-          killAtMs = moment(rng, firstPost * 0.5, control.ms * 1.05);
+          killAtMs = moment(rng, firstPost * 0.5, control.ms * 0.9);
           killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, { killAfterMs: killAtMs });
         }
         phase = killed.killed ? queuePhase(a) : 'finished before the kill';

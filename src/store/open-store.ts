@@ -1,19 +1,16 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { knownMigrations, migrateToLatest } from './migrate.js';
-import type { Database } from './schema.js';
 import { StoreError, translateSqliteError } from './store-error.js';
 
 export { translateSqliteError };
 
-/** An open vpnsync database: the raw better-sqlite3 handle for synchronous transactions, and Kysely over it. */
+/** An open vpnsync database: the better-sqlite3 handle (synchronous transactions, prepared statements). */
 export interface Store {
   readonly file: string;
   readonly readonly: boolean;
   readonly sqlite: BetterSqlite3.Database;
-  readonly db: Kysely<Database>;
   close(): Promise<void>;
 }
 
@@ -68,19 +65,17 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
   }
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const store: Store = {
     file,
     readonly,
     sqlite,
-    db,
     close: async () => {
-      await db.destroy();
+      if (sqlite.open) sqlite.close();
     },
   };
   try {
     // Nothing pending, nothing written: Kysely's migrator takes its lock with a write even then.
-    if (!readonly && !(await allMigrationsApplied(sqlite))) await migrateConcurrently(db as Kysely<unknown>, sqlite);
+    if (!readonly && !(await allMigrationsApplied(sqlite))) await migrateConcurrently(sqlite);
   } catch (e) {
     await store.close();
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
@@ -94,10 +89,10 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
  * ("table … already exists", or SQLITE_BUSY). If the winner has meanwhile applied everything,
  * that is success; otherwise try again a few times.
  */
-async function migrateConcurrently(db: Kysely<unknown>, sqlite: BetterSqlite3.Database): Promise<void> {
+async function migrateConcurrently(sqlite: BetterSqlite3.Database): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await migrateToLatest(db, sqlite);
+      await migrateToLatest(sqlite);
       return;
     } catch (e) {
       if (await allMigrationsApplied(sqlite)) return;

@@ -98,22 +98,6 @@ export interface MetaTable {
   value: string;
 }
 
-/** The whole schema, for Kysely. */
-export interface Database {
-  meta: MetaTable;
-  pulls: PullTable;
-  pull_scopes: PullScopeTable;
-  vpn_link_connections: LinkConnectionTable;
-  vpn_link_connection_versions: LinkVersionTable;
-  vpn_link_connection_traffic: TrafficTable;
-  vpn_link_connection_traffic_samples: TrafficSampleTable;
-  link_keys: LinkKeyTable;
-  actions: ActionTable;
-  action_events: ActionEventTable;
-  queue_runs: QueueRunTable;
-  ike_sas: IkeSaTable;
-}
-
 export type ActionKind = 'reset' | 'ike-sas';
 export type ActionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type ActionEventKind = 'queued' | 'cancelled' | 'started' | 'posting' | 'accepted' | 'poll' | 'retry' | 'resumed' | 'succeeded' | 'failed';

@@ -8,7 +8,7 @@ import { recordedPullsBetween, type RecordedPull } from './pulls.js';
 import { replayHistory } from './replay-history.js';
 import type { ReportPeriod } from './report-period.js';
 import { TimelineBuilder, type TimelineRun } from './status-timeline.js';
-import { forEachTrafficInterval, trafficBetween } from './traffic.js';
+import { busiestFirst, forEachTrafficInterval, trafficBetween } from './traffic.js';
 
 /** A link with at least this many status transitions in the period is called flapping. */
 export const FLAPPING_TRANSITIONS = 3;
@@ -305,7 +305,7 @@ function buildTraffic(sqlite: BetterSqlite3.Database, period: ReportPeriod, top:
     ingressBytes += t.ingressBytes;
     egressBytes += t.egressBytes;
   }
-  const ranked = [...links.values()].sort((a, b) => b.totalBytes - a.totalBytes || (a.key < b.key ? -1 : 1)).slice(0, Math.max(0, top));
+  const ranked = busiestFirst(links.values()).slice(0, Math.max(0, top));
   const missing = ranked.map((t) => t.key).filter((k) => !refs.has(k));
   for (const [k, r] of loadLinkRefs(sqlite, missing)) refs.set(k, r);
   const series = new Map<string, TopLink['series']>(ranked.map((t) => [t.key, []]));

@@ -5,7 +5,7 @@ import { decodeValue } from './field-values.js';
 import { byLabel, linkRefOf, loadLinkRefs, type LinkRef } from './link-ref.js';
 import type { RecordedPull } from './pulls.js';
 import { countAsOf, keysChangedBetween, stateAsOf, type LinkState } from './state-as-of.js';
-import { trafficBetween } from './traffic.js';
+import { busiestFirst, trafficBetween } from './traffic.js';
 
 /** One field's change: values as the resource has them (booleans, arrays, objects). */
 export interface FieldChange {
@@ -54,7 +54,22 @@ export interface PullDiff {
   changed: LinkChange[];
   /** Links present in both states with no change (in the selected fields). */
   unchanged: number;
-  traffic: { ingressBytes: number; egressBytes: number; seconds: number; links: DiffTraffic[] };
+  /**
+   * Totals over every link with traffic in the interval (`linkCount` of them); `links` lists
+   * them busiest first (ties by key), all of them or the `busiestLinks` asked for.
+   */
+  traffic: { ingressBytes: number; egressBytes: number; seconds: number; linkCount: number; links: DiffTraffic[] };
+}
+
+/** Options of diffPulls. */
+export interface DiffOptions {
+  /** Only changes of these fields count. */
+  fields?: readonly LinkField[] | undefined;
+  /**
+   * List the traffic of only this many of the busiest links (the totals still cover all):
+   * a table shows ten, and naming all 30,000 links of a large fleet was most of a diff's time.
+   */
+  busiestLinks?: number | undefined;
 }
 
 /** Added, removed and changed links between two states (pure; `fields` limits which changes count). */
@@ -95,7 +110,7 @@ function presence(row: LinkState): LinkPresence {
  * the traffic between them. Only links with a version in (from, to] are read: any other link's
  * state is the same version row at both ends, so it cannot differ.
  */
-export function diffPulls(sqlite: BetterSqlite3.Database, from: RecordedPull, to: RecordedPull, options: { fields?: readonly LinkField[] } = {}): PullDiff {
+export function diffPulls(sqlite: BetterSqlite3.Database, from: RecordedPull, to: RecordedPull, options: DiffOptions = {}): PullDiff {
   const keys = keysChangedBetween(sqlite, from.id, to.id);
   const before = stateAsOf(sqlite, from.id, keys);
   const after = stateAsOf(sqlite, to.id, keys);
@@ -104,17 +119,18 @@ export function diffPulls(sqlite: BetterSqlite3.Database, from: RecordedPull, to
   const unchanged = countAsOf(sqlite, to.id) - added.length - changed.length;
 
   const traffic = trafficBetween(sqlite, from.id, to.id);
-  const refs = loadLinkRefs(sqlite, traffic.links.keys());
-  const links: DiffTraffic[] = [];
   let ingressBytes = 0;
   let egressBytes = 0;
   for (const t of traffic.links.values()) {
     ingressBytes += t.ingressBytes;
     egressBytes += t.egressBytes;
-    const link = refs.get(t.key);
-    if (link) links.push({ link, ingressBytes: t.ingressBytes, egressBytes: t.egressBytes, averageBytesPerSecond: t.averageBytesPerSecond, resets: t.resets });
   }
-  links.sort((a, b) => b.ingressBytes + b.egressBytes - (a.ingressBytes + a.egressBytes) || byLabel(a.link, b.link));
+  const ranked = busiestFirst(traffic.links.values()).slice(0, options.busiestLinks ?? Infinity);
+  const refs = loadLinkRefs(sqlite, ranked.map((t) => t.key));
+  const links: DiffTraffic[] = ranked.flatMap((t) => {
+    const link = refs.get(t.key);
+    return link ? [{ link, ingressBytes: t.ingressBytes, egressBytes: t.egressBytes, averageBytesPerSecond: t.averageBytesPerSecond, resets: t.resets }] : [];
+  });
   return {
     from: end(from),
     to: end(to),
@@ -123,7 +139,7 @@ export function diffPulls(sqlite: BetterSqlite3.Database, from: RecordedPull, to
     removed,
     changed,
     unchanged,
-    traffic: { ingressBytes, egressBytes, seconds: Math.max(0, (Date.parse(to.finishedAt) - Date.parse(from.finishedAt)) / 1000), links },
+    traffic: { ingressBytes, egressBytes, linkCount: traffic.links.size, seconds: Math.max(0, (Date.parse(to.finishedAt) - Date.parse(from.finishedAt)) / 1000), links },
   };
 }
 

@@ -39,7 +39,7 @@ export function diffChangeRows(d: PullDiff, maxValue = Infinity): string[][] {
 /** The traffic summary line: bytes in and out over the interval. */
 export function diffTrafficLine(d: PullDiff): string {
   const t = d.traffic;
-  return `traffic between the two pulls (${formatDuration(t.seconds)}): ${formatBytes(t.ingressBytes)} in, ${formatBytes(t.egressBytes)} out, ${t.links.length} links`;
+  return `traffic between the two pulls (${formatDuration(t.seconds)}): ${formatBytes(t.ingressBytes)} in, ${formatBytes(t.egressBytes)} out, ${t.linkCount} links`;
 }
 
 /** Columns of the top-traffic rows. */

@@ -1,8 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { LinkVersionTable } from '../store/schema.js';
 import { loadCoverage, unseenBecause, type FailedScope } from './pull-coverage.js';
 import { recordedPullsBetween, type RecordedPull } from './pulls.js';
-import { stateAsOf, type LinkState } from './state-as-of.js';
+import { STATE_COLUMNS, stateAsOf, type LinkState } from './state-as-of.js';
 
 /** A version recorded by a pull, with the link's state just before it (undefined if it did not exist). */
 export interface ReplayEvent {
@@ -37,10 +36,10 @@ export function replayHistory(sqlite: BetterSqlite3.Database, base: RecordedPull
   const only = keys === undefined ? undefined : JSON.stringify(keys);
   const versions = sqlite
     .prepare(
-      `SELECT * FROM vpn_link_connection_versions WHERE _pull_id > ? AND _pull_id <= ?${only === undefined ? '' : ' AND _key IN (SELECT value FROM json_each(?))'}
+      `SELECT ${STATE_COLUMNS} FROM vpn_link_connection_versions WHERE _pull_id > ? AND _pull_id <= ?${only === undefined ? '' : ' AND _key IN (SELECT value FROM json_each(?))'}
        ORDER BY _pull_id, _key`,
     )
-    .all(...(only === undefined ? [base.id, end.id] : [base.id, end.id, only])) as LinkVersionTable[];
+    .all(...(only === undefined ? [base.id, end.id] : [base.id, end.id, only])) as LinkState[];
 
   let next = 0;
   pulls.forEach((pull, index) => {

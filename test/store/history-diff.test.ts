@@ -100,6 +100,20 @@ describe('diffPulls', () => {
     expect(diffPulls(fx.sqlite, pull(2), pull(3)).traffic).toMatchObject({ ingressBytes: 700, egressBytes: 50 });
   });
 
+  it('lists the busiest links first and, when asked for the busiest N, names only those while the totals cover all', async () => {
+    fx = await HistoryFixture.open(tempDir());
+    fx.pull([l('a', { ingress: 0, egress: 0 }), l('b', { ingress: 0, egress: 0 }), l('c', { ingress: 0, egress: 0 }), l('d', { ingress: 0, egress: 0 })]);
+    fx.pull([l('a', { ingress: 10, egress: 0 }), l('b', { ingress: 500, egress: 0 }), l('c', { ingress: 10, egress: 0 }), l('d', { ingress: 0, egress: 7 })]);
+    const all = diffPulls(fx.sqlite, pull(1), pull(2));
+    // Ties (a and c, 10 bytes each) by key, as a report ranks them.
+    expect(all.traffic.links.map((t) => t.link.linkName)).toEqual(['b', 'a', 'c', 'd']);
+    expect(all.traffic).toMatchObject({ ingressBytes: 520, egressBytes: 7, linkCount: 4 });
+    const top = diffPulls(fx.sqlite, pull(1), pull(2), { busiestLinks: 2 });
+    expect(top.traffic.links.map((t) => t.link.linkName)).toEqual(['b', 'a']);
+    expect(top.traffic).toMatchObject({ ingressBytes: 520, egressBytes: 7, linkCount: 4 });
+    expect(top.traffic.links).toEqual(all.traffic.links.slice(0, 2));
+  });
+
   it('renders CSV with one row per change and per traffic direction', async () => {
     fx = await HistoryFixture.open(tempDir());
     fx.pull([l('a', { ingress: 0, egress: 0 }), l('b')]);

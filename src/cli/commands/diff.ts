@@ -4,6 +4,7 @@ import { parsePullRef, resolvePullRef, type PullRef } from '../../history/pull-r
 import { historyStart, recordedPullsNewestFirst } from '../../history/pulls.js';
 import {
   DIFF_COLUMNS,
+  DIFF_TOP_TRAFFIC,
   DIFF_TRAFFIC_COLUMNS,
   diffChangeRows,
   diffHeadline,
@@ -73,7 +74,9 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       const from = resolvePullRef(sqlite, argv.from ?? parsePullRef('-1', 'FROM'), 'FROM');
       const to = resolvePullRef(sqlite, argv.to ?? parsePullRef('latest', 'TO'), 'TO');
       if (from.id > to.id) throw new UsageError(`Expected FROM to be an earlier pull than TO, got pull #${from.id} → pull #${to.id}`);
-      const diff = diffPulls(sqlite, from, to, { fields: argv.field });
+      // Table and Markdown show the busiest links only; JSON and CSV list every link's traffic.
+      const everyLink = argv.format === 'json' || argv.format === 'csv';
+      const diff = diffPulls(sqlite, from, to, { fields: argv.field, busiestLinks: everyLink ? undefined : DIFF_TOP_TRAFFIC });
       switch (argv.format) {
         case 'json':
           out(JSON.stringify(diff, null, 2));

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ScopeResult } from '../discovery/scope-result.js';
 import type { LinkConnectionTable, PullStatus, VersionKind } from '../store/schema.js';
-import { LINK_FIELD_NAMES, PARAMETER_COLUMNS } from '../sync/fields.js';
+import { LINK_FIELD_NAMES, LINK_FIELDS, PARAMETER_COLUMNS, type FieldSpec } from '../sync/fields.js';
 import type { LinkRecord } from '../sync/normalise.js';
 import { LockLostError } from '../store/process-lock.js';
 import { changedFields, changeHash } from './changes.js';
@@ -44,6 +44,14 @@ const DATA_COLUMNS = [...LINK_FIELD_NAMES, ...PARAMETER_COLUMNS] as const;
 const CURRENT_COLUMNS = [...DATA_COLUMNS, '_key', '_first_seen_pull', '_last_seen_pull', '_hash', '_raw'];
 const VERSION_COLUMNS = [...DATA_COLUMNS, '_key', '_pull_id', '_kind', '_changed_columns', '_hash', '_raw'];
 const LOCATOR_COLUMNS = ['_key', ...PARAMETER_COLUMNS] as const;
+/**
+ * What may differ in a link whose change hash did not: its volatile and metadata fields, and
+ * tracked fields compared without regard to case — but not `id`, which the update matches
+ * exactly instead, so that the parameter columns taken from it (indexed) are left alone. Most
+ * links of most pulls are such links; rewriting only these columns skips the index updates
+ * and made recording an unchanged pull of 30,000 links ~40% faster.
+ */
+const SAME_HASH_COLUMNS = (LINK_FIELDS as readonly FieldSpec[]).filter((f) => (f.role !== 'tracked' || f.caseInsensitive === true) && f.name !== 'id').map((f) => f.name as (typeof DATA_COLUMNS)[number]);
 
 function insertSql(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
@@ -65,8 +73,11 @@ export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome)
   const updateCurrent = sqlite.prepare(
     `UPDATE vpn_link_connections SET ${[...DATA_COLUMNS, '_last_seen_pull', '_hash', '_raw'].map((c) => `${c} = ?`).join(', ')} WHERE _key = ?`,
   );
+  const updateSameHash = sqlite.prepare(
+    `UPDATE vpn_link_connections SET ${[...SAME_HASH_COLUMNS, '_last_seen_pull', '_raw'].map((c) => `${c} = ?`).join(', ')} WHERE _key = ? AND id = ?`,
+  );
   const storedHashes = sqlite.prepare(`SELECT _key, _hash FROM vpn_link_connections`).raw();
-  const storedLocators = sqlite.prepare(`SELECT ${LOCATOR_COLUMNS.join(', ')} FROM vpn_link_connections ORDER BY rowid`);
+  const storedLocators = sqlite.prepare(`SELECT ${LOCATOR_COLUMNS.join(', ')} FROM vpn_link_connections ORDER BY _key`);
   const storedRow = sqlite.prepare(`SELECT * FROM vpn_link_connections WHERE _key = ?`);
   const deleteCurrent = sqlite.prepare(`DELETE FROM vpn_link_connections WHERE _key = ?`);
   const insertVersion = sqlite.prepare(insertSql('vpn_link_connection_versions', VERSION_COLUMNS));
@@ -111,15 +122,18 @@ export function recordPull(sqlite: BetterSqlite3.Database, outcome: PullOutcome)
         insertCurrent.run(...dataValues(link), link._key, pullId, pullId, hash, link._raw);
         insertVersion.run(...dataValues(link), link._key, pullId, kind, '[]', hash, link._raw);
       } else {
-        if (hash !== storedHash) {
-          const before = storedRow.get(link._key) as LinkConnectionTable;
-          const fields = changedFields(before, link);
-          if (fields.length > 0) {
-            changed += 1;
-            insertVersion.run(...dataValues(link), link._key, pullId, 'changed', JSON.stringify(fields), hash, link._raw);
+        const unchangedId = hash === storedHash && updateSameHash.run(...SAME_HASH_COLUMNS.map((c) => link[c]), pullId, link._raw, link._key, link.id).changes === 1;
+        if (!unchangedId) {
+          if (hash !== storedHash) {
+            const before = storedRow.get(link._key) as LinkConnectionTable;
+            const fields = changedFields(before, link);
+            if (fields.length > 0) {
+              changed += 1;
+              insertVersion.run(...dataValues(link), link._key, pullId, 'changed', JSON.stringify(fields), hash, link._raw);
+            }
           }
+          updateCurrent.run(...dataValues(link), pullId, hash, link._raw, link._key);
         }
-        updateCurrent.run(...dataValues(link), pullId, hash, link._raw, link._key);
       }
       if (link.ingressBytesTransferred !== null || link.egressBytesTransferred !== null) {
         insertKey.run(link._key);

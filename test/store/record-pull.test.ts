@@ -38,6 +38,10 @@ describe('recordPull', () => {
     const a2 = armLink({ link: 'a', properties: { ingressBytesTransferred: 5000 }, top: { etag: 'W/"9"' } });
     expect(pull(store, [a2, b])).toMatchObject({ added: 0, changed: 0, removed: 0 });
     expect(versions(store)).toHaveLength(2);
+    // …but the current row holds what this pull saw.
+    const aNow = store.sqlite.prepare(`SELECT ingressBytesTransferred, etag, _last_seen_pull, _raw FROM vpn_link_connections WHERE name = 'a'`).get() as Record<string, unknown>;
+    expect(aNow).toMatchObject({ ingressBytesTransferred: 5000, etag: 'W/"9"', _last_seen_pull: 2 });
+    expect(JSON.parse(aNow._raw as string)).toMatchObject({ etag: 'W/"9"', properties: { ingressBytesTransferred: 5000 } });
     // A status change, and b disappears from a completely listed parent.
     const a3 = armLink({ link: 'a', properties: { connectionStatus: 'NotConnected' } });
     expect(pull(store, [a3])).toMatchObject({ changed: 1, removed: 1 });
@@ -90,8 +94,14 @@ describe('recordPull', () => {
     const store = await freshStore();
     const a = armLink();
     pull(store, [a]);
-    expect(pull(store, [{ ...a, id: (a.id as string).toUpperCase() }])).toMatchObject({ changed: 0, added: 0, removed: 0 });
+    const upper = (a.id as string).toUpperCase();
+    expect(pull(store, [{ ...a, id: upper }])).toMatchObject({ changed: 0, added: 0, removed: 0 });
     expect(versions(store)).toHaveLength(1);
+    // The current row takes the id as ARM now spells it, and the names taken from it.
+    const row = store.sqlite.prepare(`SELECT id, gatewayName, connectionName, _last_seen_pull FROM vpn_link_connections`).get() as Record<string, unknown>;
+    expect(row).toMatchObject({ id: upper, _last_seen_pull: 2 });
+    expect(row.gatewayName).toBe(String(row.gatewayName).toUpperCase());
+    expect(row.connectionName).toBe(String(row.connectionName).toUpperCase());
     await store.close();
   });
 });

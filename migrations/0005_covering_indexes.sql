@@ -1,5 +1,11 @@
--- 0005: faster history reads on large fleets. Frozen once released.
+-- 0005: covering indexes, so that the recorder and history reads stop reading whole rows (each
+-- ~4 KB with its raw JSON and JSON fields) for a few short columns. Frozen once released.
 --
+-- Every pull reads each current link's change hash (is it changed?) and its parameter columns
+-- (was its absence proven?). Scanning the table for them read ~120 MB on 30,000 links; this
+-- index holds them in ~10 MB. Only added and changed links update it.
+CREATE INDEX vpn_link_connections_recorder ON vpn_link_connections (_key, _hash, subscriptionId, resourceGroupName, gatewayName, connectionName);
+
 -- A covering index for naming links and for finding each link's latest version: diffs and
 -- reports name thousands of links (the traffic of every link between two pulls), and the as-of
 -- view looks up every link's newest version at or before a pull. Both need only these columns;

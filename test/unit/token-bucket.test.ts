@@ -57,13 +57,29 @@ describe('TokenBucket', () => {
     // ARM agrees (it rounds down): no correction, however much has refilled since.
     bucket.observeRemaining(8, second);
     expect(bucket.available()).toBe(10);
-    // Someone else took 5 of this subscription's reads before ours arrived (ARM's count,
-    // rounded down, may hide one: 4 are taken off).
+    // Someone else took 5 of this subscription's reads before ours arrived: ARM's count is
+    // believed as it is (rounded down, it may cost a fraction of a token, never a 429).
     bucket.observeRemaining(4, first);
-    expect(bucket.available()).toBe(6);
+    expect(bucket.available()).toBe(5);
     // The second answer shows the same shortfall: it is not taken off twice.
     bucket.observeRemaining(3, second);
+    expect(bucket.available()).toBe(5);
+  });
+
+  it('compares as ARM counts: tokens of requests still waiting for a concurrency slot are not yet spent there', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket({ capacity: 10, refillPerSecond: 10 }, clock);
+    for (let i = 0; i < 4; i++) await bucket.acquire(); // four requests queued, tokens taken
+    const first = bucket.mark(); // the first leaves; ARM will have seen only it
+    expect(first.tokens).toBe(9);
+    // ARM agrees: the three waiting requests are not mistaken for a shortfall.
+    bucket.observeRemaining(9, first);
     expect(bucket.available()).toBe(6);
+    // ARM had fewer (it began refilling later than we did): we come down to its count.
+    const second = bucket.mark();
+    expect(second.tokens).toBe(8);
+    bucket.observeRemaining(7, second);
+    expect(bucket.available()).toBe(5);
   });
 });
 

@@ -41,6 +41,12 @@ const CLIENT_NAMES: Record<ClientRun['client'], string> = {
   naive: 'naive sequential client',
 };
 
+/** A run's name: the client, and for vpnsync whether it created the database or pulled into it again. */
+function clientName(r: ClientRun): string {
+  if (r.client === 'naive') return CLIENT_NAMES.naive;
+  return `${CLIENT_NAMES[r.client]}, ${r.repeat ? 'again' : 'first'}`;
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}, Node ${process.version}`;
 const sections = [
   `# Benchmarks`,
@@ -72,7 +78,7 @@ function renderPulls(p: PullBenchResult): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...p.runs.map((r) =>
       [
-        CLIENT_NAMES[r.client],
+        clientName(r),
         seconds(r.wallMs),
         r.ownMs === undefined ? '' : seconds(r.ownMs),
         r.requests.toLocaleString('en'),
@@ -97,7 +103,7 @@ function renderTargets(): string {
       const share = r.throttled / Math.max(1, r.requests);
       out.push([
         `pull ≤ ${TARGETS.ratioToMinimum}× the theoretical minimum, ≤ 1% of requests 429`,
-        `${p.scenario.name}, ${CLIENT_NAMES[r.client]}`,
+        `${p.scenario.name}, ${clientName(r)}`,
         `${ratio(r.wallMs, r.minimumMs)}× (wall ${seconds(r.wallMs)} / ${seconds(r.minimumMs)}); own time ${ratio(r.ownMs ?? 0, r.minimumMs)}×; ${percent(share)} 429`,
         met(wall <= TARGETS.ratioToMinimum && share <= TARGETS.throttledShare),
       ]);
@@ -106,7 +112,7 @@ function renderTargets(): string {
   const m = pulls.find((p) => p.scenario.name === 'M');
   const naive = m?.runs.find((r) => r.client === 'naive');
   for (const r of m?.runs.filter((x) => x.client !== 'naive') ?? []) {
-    out.push([`≥ ${TARGETS.naiveSpeedupOnM}× faster than the naive client on M`, `M, ${CLIENT_NAMES[r.client]}`, naive ? `${ratio(naive.wallMs, r.wallMs)}× (${seconds(naive.wallMs)} / ${seconds(r.wallMs)})` : '', met(naive ? naive.wallMs / r.wallMs >= TARGETS.naiveSpeedupOnM : undefined)]);
+    out.push([`≥ ${TARGETS.naiveSpeedupOnM}× faster than the naive client on M`, `M, ${clientName(r)}`, naive ? `${ratio(naive.wallMs, r.wallMs)}× (${seconds(naive.wallMs)} / ${seconds(r.wallMs)})` : '', met(naive ? naive.wallMs / r.wallMs >= TARGETS.naiveSpeedupOnM : undefined)]);
   }
   for (const r of [...pulls.flatMap((p) => p.store), ...history].filter((x) => /version rows added per unchanged pull|unchanged pull: version rows added/.test(x.metric))) {
     out.push(['an unchanged pull adds zero version rows', r.scenario, `${r.value} rows`, met(r.value === 0)]);
@@ -121,7 +127,7 @@ function renderTargets(): string {
     diffCli ? `${met(diffCli.value < TARGETS.diffOfLSeconds)} (command), ${met((diffOwn?.value ?? Infinity) / 1000 < TARGETS.diffOfLSeconds)} (in-process)` : met(undefined),
   ]);
   for (const r of l?.runs.filter((x) => x.client !== 'naive') ?? []) {
-    out.push([`peak RSS of an L pull < ${TARGETS.peakRssOfLMB} MB`, `L, ${CLIENT_NAMES[r.client]}`, `${r.peakRssMB.toFixed(0)} MB`, met(r.peakRssMB < TARGETS.peakRssOfLMB)]);
+    out.push([`peak RSS of an L pull < ${TARGETS.peakRssOfLMB} MB`, `L, ${clientName(r)}`, `${r.peakRssMB.toFixed(0)} MB`, met(r.peakRssMB < TARGETS.peakRssOfLMB)]);
   }
   if (!l) out.push([`peak RSS of an L pull < ${TARGETS.peakRssOfLMB} MB`, 'L', 'run with --large', met(undefined)]);
   return ['| Target | Where | Measured | |', '|---|---|---|---|', ...out.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
@@ -130,7 +136,7 @@ function renderTargets(): string {
 /** Why targets are not met, in this run's figures. */
 function renderNotes(): string {
   const notes: string[] = [];
-  const missed = pulls.flatMap((p) => p.runs.filter((r) => r.client !== 'naive' && r.minimumMs < 1000 && r.wallMs / r.minimumMs > TARGETS.ratioToMinimum).map((r) => `${p.scenario.name} ${r.client} (${seconds(r.minimumMs)})`));
+  const missed = [...new Set(pulls.flatMap((p) => p.runs.filter((r) => r.client !== 'naive' && r.minimumMs < 1000 && r.wallMs / r.minimumMs > TARGETS.ratioToMinimum).map((r) => `${p.scenario.name} ${r.client} (${seconds(r.minimumMs)})`)))];
   if (missed.length > 0) {
     const query = pulls.flatMap((p) => p.store).find((r) => r.metric.startsWith('`vpnsync query`'));
     notes.push(
@@ -138,7 +144,7 @@ function renderNotes(): string {
     );
   }
   const m = pulls.find((p) => p.scenario.name === 'M');
-  const mLinks = m?.runs.find((r) => r.client === 'links');
+  const mLinks = m?.runs.find((r) => r.client === 'links' && r.repeat);
   const mNaive = m?.runs.find((r) => r.client === 'naive');
   if (mLinks && mNaive && mNaive.wallMs / mLinks.wallMs < TARGETS.naiveSpeedupOnM) {
     notes.push(
@@ -146,10 +152,10 @@ function renderNotes(): string {
     );
   }
   for (const p of pulls) {
-    const r = p.runs.find((x) => x.client === 'links' && x.minimumMs >= 1000 && x.wallMs / x.minimumMs > TARGETS.ratioToMinimum);
-    if (r && r.ownMs !== undefined) {
+    for (const r of p.runs.filter((x) => x.client === 'links' && x.minimumMs >= 1000 && x.wallMs / x.minimumMs > TARGETS.ratioToMinimum)) {
+      if (r.ownMs === undefined) continue;
       notes.push(
-        `${p.scenario.name}'s links pull took ${ratio(r.ownMs, r.minimumMs)}× the minimum by its own clock; the other ${seconds(r.wallMs - r.ownMs)} of its wall time is the process: Node start-up, loading vpnsync and the Azure SDK, opening the database, exiting. On a ${seconds(r.minimumMs)} bound that alone is ${ratio(r.wallMs - r.ownMs, r.minimumMs / 100)}%.`,
+        `${p.scenario.name}'s ${r.repeat ? 'repeated' : 'first'} links pull took ${ratio(r.ownMs, r.minimumMs)}× the minimum by its own clock; the other ${seconds(r.wallMs - r.ownMs)} of its wall time is the process: Node start-up, loading vpnsync and the Azure SDK, opening ${r.repeat ? 'the database' : 'and creating the database (its schema migrations)'}, exiting. On a ${seconds(r.minimumMs)} bound that alone is ${ratio(r.wallMs - r.ownMs, r.minimumMs / 100)}%.`,
       );
     }
   }
@@ -157,7 +163,7 @@ function renderNotes(): string {
   const diffOwn = l?.store.find((r) => r.metric.startsWith('diff between the last two pulls, in-process'));
   if (diffOwn && diffOwn.value >= TARGETS.diffOfLSeconds * 1000) {
     notes.push(
-      `\`diff\` of two L snapshots: ${seconds(diffOwn.value)} in-process. Finding the changed links is quick (only links with a version in between are read); most of the time goes to the traffic part of the diff, which totals the counters of every link between the two pulls and names each of the ${l?.links.toLocaleString('en') ?? ''} links.`,
+      `\`diff\` of two L snapshots: ${seconds(diffOwn.value)} in-process. Finding the changed links is quick (only links with a version in between are read); most of the time goes to the traffic part of the diff, which totals the counters of every link between the two pulls (${l?.links.toLocaleString('en') ?? ''} links).`,
     );
   }
   return notes.map((n) => `- ${n}`).join('\n');

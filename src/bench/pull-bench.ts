@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startEmulator, type Emulator, type FleetSize, type MutationRates } from '../emulator/index.js';
 import { buildReport } from '../history/build-report.js';
 import { diffPulls } from '../history/diff-pulls.js';
+import { DIFF_TOP_TRAFFIC } from '../history/render-diff.js';
 import { loadPull, type RecordedPull } from '../history/pulls.js';
 import { recordPull } from '../history/record-pull.js';
 import { renderReportHtml } from '../history/render-report-html.js';
@@ -60,6 +61,8 @@ const ONE_PERCENT: MutationRates = { statusFlap: 0.007, configEdit: 0.003, count
 /** What one client did in one scenario. */
 export interface ClientRun {
   client: 'links' | 'gateways' | 'naive';
+  /** A pull into the database an earlier pull created (what every cron run after the first is); false for the first pull, which creates the database. */
+  repeat: boolean;
   /** Process start to exit. */
   wallMs: number;
   /** The pull's own time (`seconds` of `vpnsync pull --json`): no Node start-up or module loading. */
@@ -129,22 +132,27 @@ export async function benchPull(scenario: PullScenario, options: { naive?: boole
   const linksDb = path.join(dir, 'links.db');
   const runs: ClientRun[] = [];
   try {
-    const measured = async (client: ClientRun['client'], go: () => Promise<ChildResult & { rssMB: number; ownMs?: number | undefined }>) => {
+    const measured = async (client: ClientRun['client'], repeat: boolean, go: () => Promise<ChildResult & { rssMB: number; ownMs?: number | undefined }>) => {
       emulator.resetStats();
       emulator.refillBuckets();
-      log(`${label}: ${client}…`);
+      log(`${label}: ${client}${repeat ? ' again' : ''}…`);
       const r = await go();
       const stats = emulator.stats();
-      runs.push({ client, wallMs: r.ms, ownMs: r.ownMs, requests: stats.total, throttled: stats.throttled429, peakRssMB: r.rssMB, minimumMs: stats.theoreticalMinimumMs });
+      runs.push({ client, repeat, wallMs: r.ms, ownMs: r.ownMs, requests: stats.total, throttled: stats.throttled429, peakRssMB: r.rssMB, minimumMs: stats.theoreticalMinimumMs });
     };
     const pull = async (strategy: 'links' | 'gateways', db: string) => {
       const r = await vpnsync(['pull', '--quiet', '--json', '--strategy', strategy, '--db', db], env);
       return { ...r, ownMs: (JSON.parse(r.stdout) as { seconds: number }).seconds * 1000 };
     };
-    await measured('links', () => pull('links', linksDb));
-    await measured('gateways', () => pull('gateways', path.join(dir, 'gateways.db')));
+    // Each strategy twice: the first pull creates the database (schema and all); the second is
+    // what a cron job runs from then on.
+    const gatewaysDb = path.join(dir, 'gateways.db');
+    await measured('links', false, () => pull('links', linksDb));
+    await measured('links', true, () => pull('links', linksDb));
+    await measured('gateways', false, () => pull('gateways', gatewaysDb));
+    await measured('gateways', true, () => pull('gateways', gatewaysDb));
     if (options.naive !== false) {
-      await measured('naive', async () => {
+      await measured('naive', false, async () => {
         const r = await run(path.join(here, 'naive-client.js'), [], env);
         if (r.code !== 0) throw new Error(`naive client exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
         return { ...r, rssMB: (Number(/maxrss-kib (\d+)/.exec(r.stderr)?.[1] ?? 0) * 1024) / 1e6 };
@@ -188,11 +196,16 @@ async function benchStore(scenario: PullScenario, label: string, emulator: Emula
   row('pull with 1% of links changed: wall time', changed.r.ms / 1000, 's', `own time ${changed.result.seconds.toFixed(2)} s; database growth ${(changed.bytes / 1024).toFixed(0)} KiB`);
 
   const [from, to] = [unchanged.result.pullId, changed.result.pullId];
-  const diffCli = await vpnsync(['diff', String(from), String(to), '--format', 'json', '--db', linksDb], env);
-  const diffCount = (JSON.parse(diffCli.stdout) as { changed: unknown[] }).changed.length;
-  const diffOwn = await inProcess(linksDb, 5, (sqlite) => diffPulls(sqlite, loadPull(sqlite, from) as RecordedPull, loadPull(sqlite, to) as RecordedPull));
-  row('`vpnsync diff` between the last two pulls', diffCli.ms / 1000, 's', `wall time of the command (Node start-up included); ${diffCount} links changed`);
-  row('diff between the last two pulls, in-process', diffOwn, 'ms', 'diffPulls, median of 5');
+  const diffCli = await vpnsync(['diff', String(from), String(to), '--db', linksDb], env);
+  const diffJson = await vpnsync(['diff', String(from), String(to), '--format', 'json', '--db', linksDb], env);
+  const diffCount = (JSON.parse(diffJson.stdout) as { changed: unknown[] }).changed.length;
+  const diffWith = (busiestLinks: number | undefined) => (sqlite: BetterSqlite3.Database) => diffPulls(sqlite, loadPull(sqlite, from) as RecordedPull, loadPull(sqlite, to) as RecordedPull, { busiestLinks });
+  const diffOwn = await inProcess(linksDb, 5, diffWith(DIFF_TOP_TRAFFIC));
+  const diffAllOwn = await inProcess(linksDb, 5, diffWith(undefined));
+  row('`vpnsync diff` between the last two pulls', diffCli.ms / 1000, 's', `wall time of the command (Node start-up included), as a table; ${diffCount} links changed`);
+  row('`vpnsync diff --format json` between the last two pulls', diffJson.ms / 1000, 's', `wall time; every link's traffic (${(diffJson.stdout.length / 1e6).toFixed(1)} MB of JSON)`);
+  row('diff between the last two pulls, in-process', diffOwn, 'ms', `diffPulls as the table needs it (the ${DIFF_TOP_TRAFFIC} busiest links named), median of 5`);
+  row('diff between the last two pulls naming every link, in-process', diffAllOwn, 'ms', 'diffPulls as JSON and CSV need it, median of 5');
 
   const reportCli = await vpnsync(['report', '--format', 'html', '--db', linksDb], env);
   const reportOwn = await inProcess(linksDb, 3, (sqlite) => {

@@ -20,13 +20,15 @@ export function changedFields(before: Partial<LinkFieldValues>, after: Partial<L
 
 /** A digest of the tracked fields' comparable values: equal digests ⇔ no change (fast path for the recorder). */
 export function changeHash(row: Partial<LinkFieldValues>): string {
-  const h = createHash('sha256');
+  // One string, hashed once: the digest is the same as feeding the parts one by one (the
+  // stored hashes stay valid), without a crossing into native code per field.
+  let text = '';
   for (const f of TRACKED_FIELDS) {
     const v = comparable(f, row[f.name as LinkField]);
     // Type-tagged so that the text '1' and the integer 1, or '' and NULL, never collide.
-    h.update(v === null || v === undefined ? '\u0000n' : typeof v === 'number' ? `\u0000i${v}` : `\u0000s${v}`);
+    text += v === null || v === undefined ? '\u0000n' : typeof v === 'number' ? `\u0000i${v}` : `\u0000s${v}`;
   }
-  return h.digest('hex').slice(0, 32);
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
 }
 
 function comparable(f: FieldSpec, v: StoredValue | undefined): StoredValue | undefined {

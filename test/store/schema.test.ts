@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { knownMigrations } from '../../src/store/migrate.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore, PAGE_SIZE } from '../../src/store/open-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { LINK_FIELDS, PARAMETER_COLUMNS } from '../../src/sync/fields.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -42,6 +42,21 @@ describe('store schema', () => {
     const vcols = (store.sqlite.prepare(`SELECT name FROM pragma_table_info('vpn_link_connection_versions')`).pluck().all() as string[]).slice(0, 26);
     expect(vcols).toEqual(names.slice(0, 26));
     await store.close();
+  });
+
+  it('creates new databases with 16 KiB pages and leaves an existing database its own', async () => {
+    const fresh = await openStore(path.join(tempDir(), 'new.db'), { mode: 'write' });
+    expect(fresh.sqlite.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+    await fresh.close();
+    const file = path.join(tempDir(), 'old.db');
+    const old = new BetterSqlite3(file);
+    old.pragma('page_size = 4096');
+    old.exec('CREATE TABLE kysely_migration (name TEXT PRIMARY KEY, timestamp TEXT)');
+    old.close();
+    const reopened = await openStore(file, { mode: 'write' });
+    expect(reopened.sqlite.pragma('page_size', { simple: true })).toBe(4096);
+    expect(reopened.sqlite.prepare('SELECT count(*) FROM kysely_migration').pluck().get()).toBe((await knownMigrations()).length);
+    await reopened.close();
   });
 
   it('refuses a file that is not SQLite, and leaves it untouched', async () => {

@@ -44,7 +44,7 @@ describe('store schema', () => {
     await store.close();
   });
 
-  it('creates new databases with 16 KiB pages and leaves an existing database its own', async () => {
+  it('creates new databases with 8 KiB pages and leaves an existing database its own', async () => {
     const fresh = await openStore(path.join(tempDir(), 'new.db'), { mode: 'write' });
     expect(fresh.sqlite.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
     await fresh.close();

@@ -33,6 +33,34 @@ function moment(rng: Rng, from: number, to: number): number {
 }
 
 /** Checks common to every process the soak runs: it ended by itself with a known code, with no stack trace. */
+/**
+ * Starts a vpnsync process (`start`) and kills it as the emulator signals the `nth` event of a
+ * kind: `listen` installs the listener the emulator's hook calls (and removes it, given
+ * undefined). Returns the run and when the kill was sent, in ms after the start (0 if the
+ * event never came).
+ */
+async function killOnEvent(
+  nth: number,
+  listen: (listener: (() => void) | undefined) => void,
+  start: (onSpawn: (kill: () => void) => void) => Promise<VpnsyncRun>,
+): Promise<{ run: VpnsyncRun; killAtMs: number }> {
+  const began = performance.now();
+  let seen = 0;
+  let killAtMs = 0;
+  try {
+    const run = await start((kill) =>
+      listen(() => {
+        if (++seen !== nth) return;
+        killAtMs = Math.round(performance.now() - began);
+        kill();
+      }),
+    );
+    return { run, killAtMs };
+  } finally {
+    listen(undefined);
+  }
+}
+
 function processViolations(what: string, r: VpnsyncRun, codes: readonly number[]): string[] {
   const v: string[] = [];
   if (r.timedOut) v.push(`${what} did not finish in time`);
@@ -103,22 +131,11 @@ export async function runPullKillTrials(options: KillTrialOptions): Promise<Kill
         const firstRequest = (times[0] ?? spawned) - spawned;
         const requests = times.length;
         const before = readDb(a, (d) => pullsOf(d)) ?? [];
-        let killed;
+        let killed: VpnsyncRun;
         if (rng.chance(0.25)) {
           // As the emulator answers the pull's last request: the kill lands while the pull
           // records what it fetched (its one transaction), or just after.
-          const began = performance.now();
-          let answered = 0;
-          killed = await pull('a', {
-            onSpawn: (kill) => {
-              onAnswer = () => {
-                if (++answered !== requests) return;
-                killAtMs = Math.round(performance.now() - began);
-                kill();
-              };
-            },
-          });
-          onAnswer = undefined;
+          ({ run: killed, killAtMs } = await killOnEvent(requests, (f) => (onAnswer = f), (onSpawn) => pull('a', { onSpawn })));
         } else {
           killAtMs = moment(rng, firstRequest * 0.5, control.ms * 0.9);
           killed = await pull('a', { killAfterMs: killAtMs });
@@ -259,23 +276,14 @@ export async function runQueueKillTrials(options: KillTrialOptions): Promise<Kil
         const control = await runVpnsync(['queue', 'run', '--db', b, '--request-timeout', '5'], eb.env);
         v.push(...processViolations('control queue run', control, [0]));
         const firstPost = (times[0] ?? spawned) - spawned;
-        let killed;
+        let killed: VpnsyncRun;
         if (rng.chance(0.3)) {
           // As ARM answers one of the POSTs: the runner has sent it and may not have saved the
           // answer yet, the one moment where a second POST would be easy to send by mistake.
           const nth = rng.int(1, times.length);
-          const began = performance.now();
-          let posts = 0;
-          killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, {
-            onSpawn: (kill) => {
-              onPostAnswered = () => {
-                if (++posts !== nth) return;
-                killAtMs = Math.round(performance.now() - began);
-                kill();
-              };
-            },
-          });
-          onPostAnswered = undefined;
+          ({ run: killed, killAtMs } = await killOnEvent(nth, (f) => (onPostAnswered = f), (onSpawn) =>
+            runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, { onSpawn }),
+          ));
         } else {
           killAtMs = moment(rng, firstPost * 0.5, control.ms * 0.9);
           killed = await runVpnsync(['queue', 'run', '--db', a, '--request-timeout', '5'], ea.env, { killAfterMs: killAtMs });

@@ -46,24 +46,19 @@ export function soakRows(r: SoakResults): SoakRow[] {
       failures: convergence.filter((c) => c.violations.length > 0).length,
     });
   }
-  if (r.pullKills) {
-    rows.push({
-      what: '`kill -9` of `vpnsync pull`',
-      handling: 'integrity_check ok; the next pull clears the dead lock (with a message) and marks that pull failed; then history (versions, current rows, byte counters) equals a run without the kill, also one round later',
-      trials: r.pullKills.length,
-      failures: r.pullKills.filter((t) => t.violations.length > 0).length,
-      note: phases(r.pullKills),
-    });
-  }
-  if (r.queueKills) {
-    rows.push({
-      what: '`kill -9` of `vpnsync queue run`',
-      handling: 'integrity_check ok; the next run clears the dead lock (with a message), resumes accepted operations; no action POSTed twice; each action ends as without the kill, or OutcomeUnknown when the kill fell between its POST and saving the answer',
-      trials: r.queueKills.length,
-      failures: r.queueKills.filter((t) => t.violations.length > 0).length,
-      note: phases(r.queueKills),
-    });
-  }
+  const killRow = (what: string, handling: string, trials: readonly KillTrial[] | undefined) => {
+    if (trials) rows.push({ what, handling, trials: trials.length, failures: trials.filter((t) => t.violations.length > 0).length, note: phases(trials) });
+  };
+  killRow(
+    '`kill -9` of `vpnsync pull`',
+    'integrity_check ok; the next pull clears the dead lock (with a message) and marks that pull failed; then history (versions, current rows, byte counters) equals a run without the kill, also one round later',
+    r.pullKills,
+  );
+  killRow(
+    '`kill -9` of `vpnsync queue run`',
+    'integrity_check ok; the next run clears the dead lock (with a message), resumes accepted operations; no action POSTed twice; each action ends as without the kill, or OutcomeUnknown when the kill fell between its POST and saving the answer',
+    r.queueKills,
+  );
   if (r.corpus) {
     for (const g of Object.keys(CORPUS_GROUPS) as CorpusGroup[]) {
       const cases = r.corpus.filter((c) => c.group === g);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { BIN, runCli, type CliResult } from '../support/run-cli.js';
+import { BIN, outputOf, runCli, type CliResult } from '../support/run-cli.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/azure-spec/examples');
 
@@ -180,13 +180,5 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (item: T) =
  */
 function runCliAs(args: readonly string[]): Promise<CliResult> {
   if (process.getuid?.() !== 0) return runCli(args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return outputOf(spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }

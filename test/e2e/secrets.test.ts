@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { useE2e, type E2eContext } from '../support/e2e.js';
 import { startLoopbackProxy, type LoopbackProxy } from '../support/loopback-proxy.js';
-import { BIN, type CliResult } from '../support/run-cli.js';
+import { BIN, outputOf, type CliResult } from '../support/run-cli.js';
 
 const start = useE2e();
 const proxies: LoopbackProxy[] = [];
@@ -29,15 +29,7 @@ function filesUnder(dir: string): { file: string; bytes: string; mode: number }[
 
 /** Runs a shell script with the emulator's environment (for a umask of our choosing). */
 function runShell(script: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return outputOf(spawn('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('secrets never leave the token exchange', () => {

@@ -10,6 +10,8 @@ export interface EmulatorResponse {
   headers?: Record<string, string>;
   /** Serialised with JSON.stringify; `undefined` means no body. */
   body?: unknown;
+  /** Write a string `body` as it is rather than as a JSON string (for answers that are not JSON). */
+  bare?: boolean;
 }
 
 /** The `{ error: { code, message } }` body ARM sends with every failure. */

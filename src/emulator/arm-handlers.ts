@@ -61,6 +61,7 @@ export function handleArmOperation(ctx: HandlerContext, route: ArmRoute, skipTok
     case 'VpnGateways_List':
       return list(ctx.fleet.gatewaysOf(sub), (g) => serializeGateway(g, ctx.serialize));
     case 'OperationResults_Get':
+    case 'OperationStatus_Get':
       return ctx.pollOperation(route);
     default:
       break;

@@ -6,7 +6,7 @@ import { armError, type EmulatorResponse } from './arm-errors.js';
 import { NETWORK_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from './api-versions.js';
 import type { ChainLevel } from './stats.js';
 
-/** The operations the emulator serves (operationIds from azure-spec, plus the LRO status URL). */
+/** The operations the emulator serves (operationIds from azure-spec, plus the two LRO polling URLs). */
 export type OperationId =
   | 'Subscriptions_List'
   | 'Subscriptions_Get'
@@ -19,7 +19,8 @@ export type OperationId =
   | 'VpnSiteLinkConnections_Get'
   | 'VpnLinkConnections_ResetConnection'
   | 'VpnLinkConnections_GetIkeSas'
-  | 'OperationResults_Get';
+  | 'OperationResults_Get'
+  | 'OperationStatus_Get';
 
 /** A matched ARM request. Names keep the casing the client sent. */
 export interface ArmRoute {
@@ -66,6 +67,8 @@ const PATTERNS: Pattern[] = [
   { segments: ['subscriptions', ':subscriptionId'], method: 'GET', operationId: 'Subscriptions_Get', level: 'subscriptions', resourceType: 'subscriptions', action: 'Microsoft.Resources/subscriptions/read' },
   { segments: ['subscriptions', ':subscriptionId', 'providers', 'microsoft.network', 'vpngateways'], method: 'GET', operationId: 'VpnGateways_List', isList: true, level: 'gateways', resourceType: 'vpnGateways', action: 'Microsoft.Network/vpnGateways/read' },
   { segments: ['subscriptions', ':subscriptionId', 'providers', 'microsoft.network', 'locations', ':location', 'operationresults', ':operationResultId'], method: 'GET', operationId: 'OperationResults_Get', resourceType: 'locations/operationResults', action: 'Microsoft.Network/locations/operationResults/read' },
+  // The Azure-AsyncOperation status URL Network RP gives (not in the resource's spec: ARM RPC).
+  { segments: ['subscriptions', ':subscriptionId', 'providers', 'microsoft.network', 'locations', ':location', 'operations', ':operationResultId'], method: 'GET', operationId: 'OperationStatus_Get', resourceType: 'locations/operations', action: 'Microsoft.Network/locations/operations/read' },
   { segments: RG, method: 'GET', operationId: 'VpnGateways_ListByResourceGroup', isList: true, level: 'gateways', resourceType: 'vpnGateways', action: 'Microsoft.Network/vpnGateways/read' },
   { segments: GW, method: 'GET', operationId: 'VpnGateways_Get', level: 'gateways', resourceType: 'vpnGateways', action: 'Microsoft.Network/vpnGateways/read' },
   { segments: [...GW, 'vpnconnections'], method: 'GET', operationId: 'VpnConnections_ListByVpnGateway', isList: true, level: 'connections', resourceType: 'vpnGateways/vpnConnections', action: 'Microsoft.Network/vpnGateways/vpnConnections/read' },

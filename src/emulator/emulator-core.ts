@@ -5,18 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LinkConnectionJson } from './arm-types.js';
+import { anotherOperation, subscriptionNotWritable } from './action-refusals.js';
 import { armError, armErrorBody, authorizationFailed, invalidApiVersion, type EmulatorResponse } from './arm-errors.js';
 import { handleArmOperation, type HandlerContext } from './arm-handlers.js';
 import { routeArmRequest, type ArmRoute } from './arm-router.js';
 import { serializeFleet, serializeLink, type SerializeOptions } from './arm-serializer.js';
-import { FaultInjector, faultRuleFromJson, faultRuleToJson, type FaultKind, type FaultRule } from './faults.js';
+import { ACTED_FAULTS, ACTION_FAULTS, FaultInjector, faultRuleFromJson, faultRuleToJson, type FaultKind, type FaultRule } from './faults.js';
 import type { Fleet, LinkNode } from './fleet-model.js';
 import { applyMutationStep, setLinkProperty, touchEtag, type Mutation, type MutationRates } from './fleet-mutator.js';
 import { newEtag } from './fleet-generator.js';
 import { generateIkeSas } from './ike-sas.js';
-import { LroManager, type ActionKind, type LroSettings, type Operation } from './lro.js';
+import { LroManager, operationStatusBody, type ActionKind, type LroSettings, type Operation } from './lro.js';
 import type { PagingOptions } from './paging.js';
 import { createRng, deriveSeed, type Rng } from './prng.js';
+import type { SubscriptionState } from './subscription-states.js';
 import { StatsCollector, type EmulatorStats } from './stats.js';
 import { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET, Throttle, type BucketSettings } from './token-bucket.js';
 import { TokenService } from './token-service.js';
@@ -28,7 +30,15 @@ export interface CoreSettings {
   sharedKeys: boolean;
   latency: { fixedMs: number; jitterMs: number };
   throttle: false | { read: BucketSettings; write: BucketSettings };
-  lro: LroSettings & { conflictOnConcurrent: boolean };
+  lro: LroSettings & {
+    conflictOnConcurrent: boolean;
+    /**
+     * How GetIkeSas's result is written: `json-string` (a JSON string holding the report's JSON),
+     * or `bare` (the text itself, quotes and all, as Microsoft's example payload shows it, which is
+     * not valid JSON).
+     */
+    ikeSasBody: 'json-string' | 'bare';
+  };
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -52,8 +62,8 @@ export interface CoreRequest {
 /** What the server must do with a request. */
 export type CoreOutcome =
   | { kind: 'respond'; response: EmulatorResponse; delayMs: number; malformed: boolean; fault?: FaultKind | undefined }
-  | { kind: 'drop'; delayMs: number; fault: 'drop' }
-  | { kind: 'hang'; fault: 'hang' };
+  | { kind: 'drop'; delayMs: number; fault: FaultKind }
+  | { kind: 'hang'; fault: FaultKind };
 
 /** Current truth for one link connection: the JSON the list endpoint would return, plus where it lives. */
 export type LinkConnectionTruth = LinkConnectionJson & {
@@ -165,6 +175,13 @@ export class EmulatorCore {
     this.faults.resetCounts();
   }
 
+  /** Sets a subscription's state as Subscriptions_List/Get report it; actions in it are refused unless Enabled. */
+  setSubscriptionState(subscriptionId: string, state: SubscriptionState): void {
+    const sub = this.fleet.subscriptions.get(subscriptionId);
+    if (!sub) throw new RangeError(`no subscription '${subscriptionId}' in the fleet`);
+    sub.json = { ...sub.json, state };
+  }
+
   /** Fills every throttling bucket. */
   refillBuckets(): void {
     this.throttle?.fillAll();
@@ -266,17 +283,41 @@ export class EmulatorCore {
     const injected = fault ? this.injectedError(fault, route) : undefined;
     if (injected) return finish({ ...injected, headers: { ...rateHeaders, ...injected.headers } }, { delayMs, fault: fault?.kind });
 
+    // An action fault that struck after ARM acted: the answer is spoiled below, the action stands.
+    let acted: FaultRule | undefined;
     const ctx: HandlerContext = {
       fleet: this.fleet,
       serialize: this.serialize,
       paging: this.settings.paging,
       nextLink: (token) => `${this.origin}${req.path}?api-version=${encodeURIComponent(apiVersion)}&$skipToken=${encodeURIComponent(token)}`,
-      startAction: (r, link) => this.startAction(r, link, apiVersion, pathLower),
-      pollOperation: (r) => this.pollOperation(r),
+      startAction: (r, link) => {
+        const started = this.startAction(r, link, apiVersion, pathLower);
+        acted = started.acted;
+        return started.response;
+      },
+      pollOperation: (r) => this.pollOperation(r, req.path),
       pageServed: (level, pageIndex) => this.stats.page(level, pageIndex),
     };
     const skipToken = req.query.get('$skipToken') ?? req.query.get('$skiptoken');
     const response = handleArmOperation(ctx, route, skipToken, { loopNextLink: fault?.kind === 'nextlink-loop' });
+    if (acted) {
+      switch (acted.kind) {
+        case 'acted-drop':
+          this.stats.request(operationId, 0);
+          return { kind: 'drop', delayMs, fault: acted.kind };
+        case 'acted-hang':
+          this.stats.request(operationId, 0);
+          return { kind: 'hang', fault: acted.kind };
+        case 'bare-202':
+          // Accepted, but with nowhere to poll: ARM's front end lost the headers.
+          return finish({ status: 202, headers: { ...rateHeaders, 'retry-after': String(this.settings.lro.retryAfterSeconds) } }, { delayMs, fault: acted.kind });
+        default: {
+          const status = acted.status ?? 503;
+          const spoiled = armError(status, status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError', 'The service is temporarily unavailable. Please retry later.', { 'retry-after': String(acted.retryAfterSeconds ?? 1) });
+          return finish({ ...spoiled, headers: { ...rateHeaders, ...spoiled.headers } }, { delayMs, fault: acted.kind });
+        }
+      }
+    }
     return finish({ ...response, headers: { ...rateHeaders, ...response.headers } }, { delayMs, malformed: fault?.kind === 'malformed-json', fault: fault?.kind });
   }
 
@@ -326,14 +367,21 @@ export class EmulatorCore {
     }
   }
 
-  private startAction(route: ArmRoute, link: LinkNode, apiVersion: string, pathLower: string): EmulatorResponse {
+  private startAction(route: ArmRoute, link: LinkNode, apiVersion: string, pathLower: string): { response: EmulatorResponse; acted?: FaultRule } {
     const action: ActionKind = route.operationId === 'VpnLinkConnections_ResetConnection' ? 'resetconnection' : 'getikesas';
     this.stats.post(link.json.id, action);
+    // ARM filters actions on a subscription that is not Enabled before the provider sees them
+    // (ARM RPC, subscription lifecycle: "PUT/PATCH/POST must not" function; ARM answers 409).
+    const subscription = link.connection.gateway.resourceGroup.subscription;
+    const state = String(subscription.json.state ?? 'Enabled');
+    if (state !== 'Enabled') return { response: subscriptionNotWritable(subscription.subscriptionId, state) };
     const connectionKey = link.connection.json.id.toLowerCase();
+    const [fault] = this.faults.has(ACTION_FAULTS) ? this.faults.roll(faultTarget(pathLower, route), ACTION_FAULTS) : [];
+    if (fault?.kind === 'busy') return { response: anotherOperation(fault, link.connection.gateway.json.id) };
     if (this.settings.lro.conflictOnConcurrent && this.lro.inFlight(connectionKey) > 0) {
-      return armError(409, 'AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. To retry later, please check the Retry-After header.`, { 'retry-after': '10' });
+      return { response: armError(409, 'AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. To retry later, please check the Retry-After header.`, { 'retry-after': '10' }) };
     }
-    const [failure] = this.faults.has(['lro-failure']) ? this.faults.roll(faultTarget(pathLower, route), ['lro-failure']) : [];
+    const failure = fault?.kind === 'lro-failure' ? fault : undefined;
     const subscriptionId = route.subscriptionId ?? '';
     const location = String(link.connection.gateway.json.location ?? 'westus').toLowerCase().replace(/\s+/g, '');
     const { op, inFlight } = this.lro.start({
@@ -350,29 +398,53 @@ export class EmulatorCore {
               status: failure.status ?? 500,
               code: failure.code ?? 'InternalServerError',
               message: failure.message ?? `An error occurred while the ${action === 'resetconnection' ? 'reset of' : 'IKE SA query on'} VPN link connection '${link.json.name}' was running.`,
+              ...(failure.code?.toLowerCase() === 'canceled' ? { canceled: true } : {}),
             },
           }
         : {}),
     });
-    this.stats.actionStarted(connectionKey, inFlight);
+    this.stats.actionStarted(link.json.id, action, connectionKey, inFlight);
     this.stats.actionRequestsSeen(1);
     if (action === 'resetconnection') this.applyLinkChange(link, 'connectionStatus', 'Connecting');
-    return this.accepted(op);
+    const acted = fault && (ACTED_FAULTS as readonly FaultKind[]).includes(fault.kind) ? fault : undefined;
+    return { response: this.accepted(op), ...(acted ? { acted } : {}) };
   }
 
-  private pollOperation(route: ArmRoute): EmulatorResponse {
+  /** Answers either polling URL: the status resource (always 200), or the Location URL (202 until done, then the result). */
+  private pollOperation(route: ArmRoute, path: string): EmulatorResponse {
     const op = this.lro.poll(route.operationResultId ?? '');
     if (!op || op.subscriptionId.toLowerCase() !== (route.subscriptionId ?? '').toLowerCase()) {
       return armError(404, 'OperationNotFound', `The operation '${route.operationResultId ?? ''}' could not be found.`);
     }
     this.stats.actionRequestsSeen(1 + op.pollsServed);
-    if (op.state === 'running' || !op.final) return this.accepted(op);
+    const retryAfter = { 'retry-after': String(this.settings.lro.retryAfterSeconds) };
+    if (route.operationId === 'OperationStatus_Get') {
+      return { status: 200, ...(op.state === 'running' ? { headers: retryAfter } : {}), body: operationStatusBody(op, path) };
+    }
+    if (op.state === 'running' || !op.final) return { status: 202, headers: { location: this.operationUrl(op, 'operationResults'), ...retryAfter } };
+    if (op.final.status === 200 && op.kind === 'getikesas' && this.settings.lro.ikeSasBody === 'bare' && typeof op.final.body === 'string') {
+      // Microsoft's example payload: the report between a pair of quotes, its own quotes unescaped.
+      const text = op.final.body;
+      return { status: 200, body: text.startsWith('"') && text.endsWith('"') ? text : `"${text}"`, bare: true };
+    }
     return { status: op.final.status, ...(op.final.body !== undefined ? { body: op.final.body } : {}) };
   }
 
+  private operationUrl(op: Operation, kind: 'operations' | 'operationResults'): string {
+    return `${this.origin}/subscriptions/${op.subscriptionId}/providers/Microsoft.Network/locations/${op.location}/${kind}/${op.id}?api-version=${op.apiVersion}`;
+  }
+
+  /** The 202 of an accepted action, with the polling headers the settings ask for (Network RP sends both). */
   private accepted(op: Operation): EmulatorResponse {
-    const location = `${this.origin}/subscriptions/${op.subscriptionId}/providers/Microsoft.Network/locations/${op.location}/operationResults/${op.id}?api-version=${op.apiVersion}`;
-    return { status: 202, headers: { location, 'retry-after': String(this.settings.lro.retryAfterSeconds) } };
+    const { polling, retryAfterSeconds } = this.settings.lro;
+    return {
+      status: 202,
+      headers: {
+        ...(polling !== 'location' ? { 'azure-asyncoperation': this.operationUrl(op, 'operations') } : {}),
+        ...(polling !== 'azure-async-operation' ? { location: this.operationUrl(op, 'operationResults') } : {}),
+        'retry-after': String(retryAfterSeconds),
+      },
+    };
   }
 
   private completeAction(op: Operation): { status: number; body?: unknown } {

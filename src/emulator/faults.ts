@@ -17,7 +17,22 @@ export const FAULT_KINDS = [
   'nextlink-loop',
   'token-error',
   'lro-failure',
+  'acted-5xx',
+  'acted-drop',
+  'acted-hang',
+  'bare-202',
+  'busy',
 ] as const;
+
+/**
+ * Faults of an action POST that ARM *carried out* before its answer went wrong: the operation
+ * runs (and counts in stats.actionsByLink), but the client sees a 5xx, a dropped connection, a
+ * hang, or a 202 with no URL to follow. A client that sends the POST again acts twice.
+ */
+export const ACTED_FAULTS = ['acted-5xx', 'acted-drop', 'acted-hang', 'bare-202'] as const satisfies readonly FaultKind[];
+
+/** Faults rolled on an action POST once it reaches the resource provider. */
+export const ACTION_FAULTS: readonly FaultKind[] = [...ACTED_FAULTS, 'busy', 'lro-failure'];
 
 /** What goes wrong. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -35,15 +50,19 @@ export interface FaultRule {
   rate?: number;
   /** Hit at most this many requests; default unlimited. */
   count?: number;
-  /** Status for 5xx (default 500), 429 (429), 403, 404, token-error (default 503) and lro-failure (default 500). */
+  /**
+   * Status for 5xx (default 500), 429 (429), 403, 404, token-error (default 503), lro-failure
+   * (default 500; the Location URL's answer), acted-5xx (default 503) and busy (409
+   * AnotherOperationInProgress, or 429 RetryableError with detail RetryableErrorDueToAnotherOperation).
+   */
   status?: number;
   /** Added delay for `latency` (ms). */
   ms?: number;
   /** Extra random delay in [0, jitterMs) for `latency`. */
   jitterMs?: number;
-  /** Retry-After seconds on an injected 429 (default 1) or 503. */
+  /** Retry-After seconds on an injected 429 (default 1), 503, acted-5xx or busy (default 10). */
   retryAfterSeconds?: number;
-  /** Overrides the error code of the injected error body. */
+  /** Overrides the error code of the injected error body (for lro-failure, `Canceled` ends the operation Canceled). */
   code?: string;
   /** Overrides the error message of the injected error body. */
   message?: string;
@@ -143,7 +162,7 @@ const SPEC_SHAPE = 'KIND[=VALUE]:MATCH[:RATE[:COUNT]]';
 
 /**
  * Parses the CLI's fault syntax `KIND[=VALUE]:MATCH[:RATE[:COUNT]]`, where VALUE is the status
- * (5xx, 429, 403, 404, token-error, lro-failure) or the delay in ms (latency). Throws an Error
+ * (5xx, 429, 403, 404, token-error, lro-failure, acted-5xx, busy) or the delay in ms (latency). Throws an Error
  * whose message is fit for the user.
  */
 export function parseFaultSpec(spec: string, flag = '--fault'): FaultRule {

@@ -11,7 +11,8 @@ import type { FaultKind, FaultRule } from './faults.js';
 import { generateFleet, type FleetSize } from './fleet-generator.js';
 import { loadFleet, loadFleetFile } from './fleet-loader.js';
 import type { Mutation, MutationRates } from './fleet-mutator.js';
-import { DEFAULT_LRO_SETTINGS } from './lro.js';
+import { DEFAULT_LRO_SETTINGS, LRO_POLLING_MODES, type LroPolling } from './lro.js';
+import { SUBSCRIPTION_STATES, type SubscriptionState } from './subscription-states.js';
 import type { EmulatorStats } from './stats.js';
 import { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET } from './token-bucket.js';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID, DEFAULT_TOKEN_LIFETIME_SECONDS } from './token-service.js';
@@ -49,8 +50,15 @@ export interface EmulatorOptions {
   latency?: { fixedMs?: number; jitterMs?: number };
   /** Fault rules (see FaultRule). */
   faults?: FaultRule[];
-  /** Long-running actions: 202 polls before the result (default 2), or seconds on the clock; Retry-After on 202s (default 1); 409 AnotherOperationInProgress for a second action on a busy connection (default false). */
-  lro?: { polls?: number; seconds?: number; retryAfterSeconds?: number; conflictOnConcurrent?: boolean };
+  /**
+   * Long-running actions: polls before the result (default 2), or seconds on the clock;
+   * Retry-After on 202s and running statuses (default 10, as ARM); which polling headers the 202
+   * carries (default both, as Network RP); 409 AnotherOperationInProgress for a second action on
+   * a busy connection (default false); GetIkeSas's result as a JSON string or bare text.
+   */
+  lro?: { polls?: number; seconds?: number; retryAfterSeconds?: number; polling?: LroPolling; conflictOnConcurrent?: boolean; ikeSasBody?: 'json-string' | 'bare' };
+  /** Subscription id → state other than Enabled: reads work, actions are refused with 409 (as ARM does). */
+  subscriptionStates?: Record<string, SubscriptionState>;
   /** Serve each link's plain `sharedKey`, as older api-versions did; default false. */
   returnSharedKeys?: boolean;
   /** Clock in ms for bucket refill, LRO seconds and token expiry; default Date.now. */
@@ -112,6 +120,8 @@ export interface Emulator {
   fleetJson(): unknown;
   /** Replaces the fault rules. */
   setFaults(faults: FaultRule[]): void;
+  /** Puts a subscription in another state (Warned, PastDue, Disabled: actions refused; Enabled again). */
+  setSubscriptionState(subscriptionId: string, state: SubscriptionState): void;
   /** Stops the server (hung responses are cut) and the mutation timer. */
   close(): Promise<void>;
 }
@@ -130,6 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const lroPolls = options.lro?.polls ?? DEFAULT_LRO_SETTINGS.polls;
   check(Number.isInteger(lroPolls) && lroPolls >= 0, 'lro.polls must be an integer ≥ 0');
   const protocol = options.protocol ?? 'https';
+  check(options.lro?.polling === undefined || LRO_POLLING_MODES.includes(options.lro.polling), `lro.polling must be one of ${LRO_POLLING_MODES.join(', ')}`);
 
   const fleet =
     options.fleetFile !== undefined
@@ -138,6 +149,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ? loadFleet(options.fleetJson, { tenantId })
         : generateFleet(seed, options.size, { tenantId });
 
+  for (const [subscriptionId, state] of Object.entries(options.subscriptionStates ?? {})) {
+    check(SUBSCRIPTION_STATES.includes(state), `subscriptionStates: state must be one of ${SUBSCRIPTION_STATES.join(', ')}, got '${String(state)}'`);
+    check(fleet.subscriptions.get(subscriptionId) !== undefined, `subscriptionStates: no subscription '${subscriptionId}' in the fleet`);
+  }
   const throttle = options.throttle === false ? false : {
     read: { capacity: options.throttle?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options.throttle?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond },
     write: { capacity: options.throttle?.writeCapacity ?? DEFAULT_WRITE_BUCKET.capacity, refillPerSecond: options.throttle?.writeRefillPerSecond ?? DEFAULT_WRITE_BUCKET.refillPerSecond },
@@ -154,7 +169,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         polls: lroPolls,
         ...(options.lro?.seconds !== undefined ? { seconds: options.lro.seconds } : {}),
         retryAfterSeconds: options.lro?.retryAfterSeconds ?? DEFAULT_LRO_SETTINGS.retryAfterSeconds,
+        polling: options.lro?.polling ?? DEFAULT_LRO_SETTINGS.polling,
         conflictOnConcurrent: options.lro?.conflictOnConcurrent ?? false,
+        ikeSasBody: options.lro?.ikeSasBody ?? 'json-string',
       },
       tenantId,
       clientId,
@@ -167,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.faults ?? [],
   );
 
+  for (const [subscriptionId, state] of Object.entries(options.subscriptionStates ?? {})) core.setSubscriptionState(subscriptionId, state);
   const tls = protocol === 'https' ? await ensureCertificates(options.certDir) : undefined;
   const hung = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
@@ -224,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     links: () => core.links(),
     fleetJson: () => core.fleetJson(),
     setFaults: (faults) => core.faults.setRules(faults),
+    setSubscriptionState: (subscriptionId, state) => core.setSubscriptionState(subscriptionId, state),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         if (mutateTimer) clearInterval(mutateTimer);
@@ -282,9 +301,9 @@ function serve(
   timers.add(timer);
 }
 
-function write(res: http.ServerResponse, response: { status: number; headers?: Record<string, string>; body?: unknown }, malformed: boolean): void {
+function write(res: http.ServerResponse, response: { status: number; headers?: Record<string, string>; body?: unknown; bare?: boolean }, malformed: boolean): void {
   const headers: Record<string, string> = { ...response.headers };
-  let text = response.body === undefined ? '' : JSON.stringify(response.body);
+  let text = response.body === undefined ? '' : response.bare && typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   if (malformed) text = text.length > 1 ? text.slice(0, Math.ceil(text.length / 2)) : '{';
   if (text.length > 0) headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = String(Buffer.byteLength(text));

@@ -23,6 +23,12 @@ export interface EmulatorStats {
   throttled429: number;
   /** Lower-cased link id → POSTs that reached the action (not those refused by authentication, throttling or an injected fault). */
   postsByLink: Record<string, { resetconnection: number; getikesas: number }>;
+  /**
+   * Lower-cased link id → actions ARM carried out (operations started), whatever the client was
+   * then told: an action that was answered with a 503, a dropped connection or a hang still ran.
+   * A count above 1 for one queued action means the client sent it again.
+   */
+  actionsByLink: Record<string, { resetconnection: number; getikesas: number }>;
   /** Lower-cased VPN connection id → the most long-running actions that were running on it at once. */
   maxInFlightActionsPerConnection: Record<string, number>;
   /** Long-running actions running now. */
@@ -57,6 +63,7 @@ export class StatsCollector {
   private byStatus: Record<string, number> = {};
   private throttled = 0;
   private postsByLink: Record<string, { resetconnection: number; getikesas: number }> = {};
+  private actionsByLink: Record<string, { resetconnection: number; getikesas: number }> = {};
   private maxInFlight: Record<string, number> = {};
   private reads: Record<string, number> = {};
   private writes: Record<string, number> = {};
@@ -91,9 +98,11 @@ export class StatsCollector {
     entry[action] += 1;
   }
 
-  /** Records an action started on a connection with `inFlight` now running there. */
-  actionStarted(connectionKey: string, inFlight: number): void {
+  /** Records an action ARM carried out on a link, its connection now running `inFlight` of them. */
+  actionStarted(linkId: string, action: 'resetconnection' | 'getikesas', connectionKey: string, inFlight: number): void {
     this.actionsStarted += 1;
+    const entry = (this.actionsByLink[linkId.toLowerCase()] ??= { resetconnection: 0, getikesas: 0 });
+    entry[action] += 1;
     this.maxInFlight[connectionKey] = Math.max(this.maxInFlight[connectionKey] ?? 0, inFlight);
   }
 
@@ -116,6 +125,7 @@ export class StatsCollector {
       byStatus: { ...this.byStatus },
       throttled429: this.throttled,
       postsByLink: structuredClone(this.postsByLink),
+      actionsByLink: structuredClone(this.actionsByLink),
       maxInFlightActionsPerConnection: { ...this.maxInFlight },
       inFlightActions,
       readsByScope: { ...this.reads },

@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
+import { LRO_POLLING_MODES, type LroPolling } from '../../emulator/lro.js';
+import { SUBSCRIPTION_STATES, type SubscriptionState } from '../../emulator/subscription-states.js';
 import { UsageError } from '../errors.js';
 import { integerIn, numberIn } from '../validate.js';
 
@@ -29,6 +31,9 @@ export interface EmulatorArgs {
   retryAfter?: number | undefined;
   mutateEvery?: number | undefined;
   returnSharedKeys?: boolean | undefined;
+  lroPolling?: LroPolling | undefined;
+  ikeSasBody?: 'json-string' | 'bare' | undefined;
+  subscriptionState?: Record<string, SubscriptionState> | undefined;
   fault?: FaultRule[] | undefined;
   verbose?: boolean | undefined;
 }
@@ -53,6 +58,21 @@ function faultSpecs(value: unknown): FaultRule[] | undefined {
       throw new UsageError((error as Error).message);
     }
   });
+}
+
+/** A yargs `coerce` for the repeatable --subscription-state ID=STATE. */
+function subscriptionStates(value: unknown): Record<string, SubscriptionState> | undefined {
+  if (value === undefined) return undefined;
+  const out: Record<string, SubscriptionState> = {};
+  for (const spec of (Array.isArray(value) ? value : [value]).map(String)) {
+    const [id = '', stateText = ''] = spec.split('=');
+    const state = SUBSCRIPTION_STATES.find((s) => s.toLowerCase() === stateText.toLowerCase());
+    if (!/^[0-9a-f-]{36}$/i.test(id) || !state) {
+      throw new UsageError(`Expected --subscription-state to look like SUBSCRIPTION_ID=STATE with STATE one of ${SUBSCRIPTION_STATES.join(', ')}, got '${spec}'`);
+    }
+    out[id.toLowerCase()] = state;
+  }
+  return out;
 }
 
 /** Turns parsed arguments into startEmulator options (pure; validated values in, options out). */
@@ -92,9 +112,12 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs): EmulatorOptions {
   if (args.lroPolls !== undefined) lro.polls = args.lroPolls;
   if (args.lroSeconds !== undefined) lro.seconds = args.lroSeconds;
   if (args.retryAfter !== undefined) lro.retryAfterSeconds = args.retryAfter;
+  if (args.lroPolling !== undefined) lro.polling = args.lroPolling;
+  if (args.ikeSasBody !== undefined) lro.ikeSasBody = args.ikeSasBody;
   if (Object.keys(lro).length > 0) options.lro = lro;
   if (args.mutateEvery !== undefined) options.mutateEveryMs = Math.round(args.mutateEvery * 1000);
   if (args.returnSharedKeys) options.returnSharedKeys = true;
+  if (args.subscriptionState) options.subscriptionStates = args.subscriptionState;
   if (args.fault && args.fault.length > 0) options.faults = args.fault;
   // A long-running emulator must not grow without bound: keep the last 100k mutations.
   options.mutationLogLimit = 100_000;
@@ -167,9 +190,12 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         .option('write-refill', { type: 'string', describe: 'Action tokens added per second (default 10)', coerce: numberIn('--write-refill', 0.001, 1000000) })
         .option('lro-polls', { type: 'string', describe: 'Polls answered 202 before an action finishes (default 2)', coerce: integerIn('--lro-polls', 0, 1000) })
         .option('lro-seconds', { type: 'string', describe: 'Actions finish after this many seconds instead of a number of polls', coerce: numberIn('--lro-seconds', 0, 86400) })
-        .option('retry-after', { type: 'string', describe: 'Retry-After seconds on 202 responses (default 1)', coerce: integerIn('--retry-after', 0, 3600) })
+        .option('retry-after', { type: 'string', describe: 'Retry-After seconds on 202 responses and running operation statuses (default 10, as ARM)', coerce: integerIn('--retry-after', 0, 3600) })
         .option('mutate-every', { type: 'string', describe: 'Apply one mutation step every this many seconds', coerce: numberIn('--mutate-every', 0.01, 86400) })
         .option('return-shared-keys', { type: 'boolean', describe: 'Serve plain sharedKey values, as older api-versions did' })
+        .option('lro-polling', { type: 'string', choices: LRO_POLLING_MODES, describe: 'Polling headers on an action\'s 202: both (default, as Network RP), location, or azure-async-operation' })
+        .option('ike-sas-body', { type: 'string', choices: ['json-string', 'bare'] as const, describe: 'GetIkeSas result as a JSON string (default) or bare text, as Microsoft\'s example shows it (not valid JSON)' })
+        .option('subscription-state', { type: 'string', array: true, describe: 'Serve a subscription in another state: ID=Enabled|Warned|PastDue|Disabled (reads work, actions are refused with 409), repeatable', coerce: subscriptionStates })
         .option('fault', { type: 'string', array: true, describe: 'Inject a fault: KIND[=VALUE]:MATCH[:RATE[:COUNT]], repeatable (see docs)', coerce: faultSpecs })
         .option('verbose', { type: 'boolean', describe: 'Log every request on stderr' })
         .example('vpnsync emulator --connections 50 --mutate-every 30', 'A bigger fleet that changes every 30 s')

@@ -4,18 +4,20 @@ import {
   createPipelineFromOptions,
   createPipelineRequest,
   RestError,
-  throttlingRetryPolicy,
+  retryPolicy,
   type HttpClient,
   type Pipeline,
   type PipelinePolicy,
   type PipelineRequest,
   type PipelineResponse,
+  type RetryStrategy,
   type SendRequest,
 } from '@azure/core-rest-pipeline';
-import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
+import { ArmError, armErrorDetailOf, armErrorFromResponse, oneLine } from './arm-error.js';
 import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
+import { parseRetryAfterMs } from './retry-after.js';
 import { ARM_READ_BUCKET, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
@@ -59,8 +61,13 @@ export interface ArmStats {
 
 export interface ArmResponse {
   status: number;
+  /** The body parsed as JSON; undefined when empty (or, from poll(), when it is not JSON). */
   body: unknown;
+  /** The body exactly as received. */
+  text: string;
   requestId: string | undefined;
+  /** `x-ms-correlation-request-id`: ties the answer to ARM's activity log. */
+  correlationId: string | undefined;
   headers: PipelineResponse['headers'];
 }
 
@@ -94,7 +101,11 @@ export class ArmClient {
   readonly endpoint: URL;
   readonly apiVersion: string;
   private readonly pipeline: Pipeline;
-  /** For action POSTs: retried only on 429 (ARM refused it), never on timeouts, drops or 5xx, which may have reached ARM. */
+  /**
+   * For action POSTs: retried only on a plain 429 (ARM refused it without acting), never on a
+   * timeout, a dropped connection or a 5xx, which may have reached ARM and been acted on. The
+   * SDK's throttlingRetryPolicy is not used: it also retries a 503 that carries Retry-After.
+   */
   private readonly actionPipeline: Pipeline;
   private readonly httpClient: HttpClient;
   private readonly timeoutMs: number;
@@ -125,7 +136,7 @@ export class ArmClient {
 
     this.actionPipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: 'vpnsync' } });
     this.actionPipeline.removePolicy({ phase: 'Retry' });
-    this.actionPipeline.addPolicy(throttlingRetryPolicy({ maxRetries: retryOptions.maxRetries }), { phase: 'Retry' });
+    this.actionPipeline.addPolicy(retryPolicy([actionThrottlingStrategy(clock)], { maxRetries: retryOptions.maxRetries }), { phase: 'Retry' });
     this.actionPipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
     this.actionPipeline.addPolicy(auth);
   }
@@ -142,6 +153,17 @@ export class ArmClient {
    */
   async post(pathOrUrl: string, apiVersion: string = this.apiVersion): Promise<ArmResponse> {
     return this.send('POST', pathOrUrl, apiVersion);
+  }
+
+  /**
+   * GET a long-running operation's status or Location URL. Retried like every GET (429, 5xx,
+   * timeouts), then returned whatever its status, with the body as received: the caller decides
+   * what a 4xx means (on a status URL it says nothing about the operation; on a Location URL it
+   * is the operation's own answer). The body is parsed only when it is JSON (GetIkeSas's result
+   * may not be). Throws ArmError only when no answer came (transport, no token).
+   */
+  async poll(url: string): Promise<ArmResponse> {
+    return this.send('GET', url, this.apiVersion, undefined, { anyStatus: true });
   }
 
   /**
@@ -184,7 +206,7 @@ export class ArmClient {
     return { items, pages, requestId };
   }
 
-  private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string, gate?: RequestGate): Promise<ArmResponse> {
+  private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string, gate?: RequestGate, mode: { anyStatus?: boolean } = {}): Promise<ArmResponse> {
     const url = this.resolve(pathOrUrl, apiVersion);
     const path = pathOf(url);
     const pipeline = method === 'POST' ? this.actionPipeline : this.pipeline;
@@ -199,13 +221,16 @@ export class ArmClient {
         throw transportError(e, path);
       }
       const requestId = response.headers.get('x-ms-request-id') ?? undefined;
-      if (response.status < 200 || response.status >= 300) {
-        throw armErrorFromResponse(response.status, response.bodyAsText ?? undefined, requestId, path);
-      }
+      const correlationId = response.headers.get('x-ms-correlation-request-id') ?? undefined;
       const text = response.bodyAsText ?? '';
-      if (text === '') return { status: response.status, body: undefined, requestId, headers: response.headers };
+      const answer = (body: unknown): ArmResponse => ({ status: response.status, body, text, requestId, correlationId, headers: response.headers });
+      if (mode.anyStatus) return answer(parseOrUndefined(text));
+      if (response.status < 200 || response.status >= 300) {
+        throw armErrorFromResponse(response.status, response.bodyAsText ?? undefined, requestId, path, { correlationId, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')) });
+      }
+      if (text === '') return answer(undefined);
       try {
-        return { status: response.status, body: JSON.parse(text), requestId, headers: response.headers };
+        return answer(JSON.parse(text));
       } catch {
         if (attempt >= MALFORMED_BODY_RETRIES || method === 'POST') {
           throw new ArmError({ message: `response body is not valid JSON (${MALFORMED_BODY_RETRIES + 1} attempts)`, code: 'MalformedJson', status: response.status, requestId, path });
@@ -292,6 +317,39 @@ export class ArmClient {
       },
     };
   }
+}
+
+/** JSON.parse, or undefined for an empty or non-JSON text. */
+function parseOrUndefined(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A 429 ARM refused as throttling proves the action was not carried out, so it may be sent
+ * again after Retry-After. A 429 that says another operation holds the resource
+ * (RetryableErrorDueToAnotherOperation) is not retried here: its wait can be minutes, and the
+ * queue puts the action back with a not-before time instead. Nothing else is retried.
+ */
+function actionThrottlingStrategy(clock: Clock): RetryStrategy {
+  return {
+    name: 'vpnsyncActionThrottling',
+    retry({ response }) {
+      if (response?.status !== 429 || isBusyRefusal(response.bodyAsText)) return { skipStrategy: true };
+      return { retryAfterInMs: parseRetryAfterMs(response.headers.get('retry-after'), clock.now()) ?? 2_000 };
+    },
+  };
+}
+
+/** True for Network RP's "another operation is updating the resource" answer (in its code or first detail). */
+export function isBusyRefusal(bodyText: string | undefined | null): boolean {
+  const detail = armErrorDetailOf(parseOrUndefined(bodyText ?? ''));
+  const codes = [detail?.code, ...(detail?.details ?? []).map((d) => d?.code)];
+  return codes.some((c) => c === 'RetryableErrorDueToAnotherOperation' || c === 'AnotherOperationInProgress');
 }
 
 /** The path of an ARM URL without its query string (query strings may carry skip tokens). */

@@ -10,13 +10,32 @@ export class ArmError extends Error {
   readonly requestId: string | undefined;
   /** The path that was called, without the query string. */
   readonly path: string;
-  constructor(init: { message: string; status?: number | undefined; code: string; requestId?: string | undefined; path: string; cause?: unknown }) {
+  /** `x-ms-correlation-request-id` of the answer, which ties it to ARM's activity log. */
+  readonly correlationId: string | undefined;
+  /** ARM's `error.details[]` codes, outermost first (e.g. RetryableErrorDueToAnotherOperation). */
+  readonly detailCodes: readonly string[];
+  /** The answer's Retry-After, in ms, when it gave one. */
+  readonly retryAfterMs: number | undefined;
+  constructor(init: {
+    message: string;
+    status?: number | undefined;
+    code: string;
+    requestId?: string | undefined;
+    path: string;
+    cause?: unknown;
+    correlationId?: string | undefined;
+    detailCodes?: readonly string[] | undefined;
+    retryAfterMs?: number | undefined;
+  }) {
     super(init.message, { cause: init.cause });
     this.name = 'ArmError';
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
     this.path = init.path;
+    this.correlationId = init.correlationId;
+    this.detailCodes = init.detailCodes ?? [];
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   /** One line for logs and the CLI: code, status, message, request id. */
@@ -27,26 +46,54 @@ export class ArmError extends Error {
   }
 }
 
+/** ARM's error detail (ErrorDetail in common-types): code, message, target, nested details. */
+export interface ArmErrorDetail {
+  code?: string;
+  message?: string;
+  target?: string;
+  details?: ArmErrorDetail[];
+}
+
 /** ARM's error body shape (CloudError / ErrorResponse in the spec). */
 export interface ArmErrorBody {
-  error?: { code?: string; message?: string };
+  error?: ArmErrorDetail;
+}
+
+/** What an answer's headers add to an error: ids Azure support asks for, and when to retry. */
+export interface ArmAnswerIds {
+  requestId?: string | undefined;
+  correlationId?: string | undefined;
+  retryAfterMs?: number | undefined;
+}
+
+/** ARM's error detail from an already parsed body (an error response, or a Failed operation status), if it has one. */
+export function armErrorDetailOf(body: unknown): ArmErrorDetail | undefined {
+  const err = (body as ArmErrorBody | null | undefined)?.error;
+  return err && typeof err === 'object' ? err : undefined;
+}
+
+/**
+ * Builds an ArmError from ARM's error detail: its code, its message (with the first detail's
+ * code, which says why more precisely, e.g. RetryableErrorDueToAnotherOperation), the HTTP status
+ * of the answer that carried it, and that answer's ids.
+ */
+export function armErrorFromDetail(detail: ArmErrorDetail | undefined, status: number, path: string, ids: ArmAnswerIds = {}): ArmError {
+  const code = typeof detail?.code === 'string' && detail.code !== '' ? detail.code : `Http${status}`;
+  const detailCodes = (Array.isArray(detail?.details) ? detail.details : []).map((d) => d?.code).filter((c): c is string => typeof c === 'string');
+  let message = typeof detail?.message === 'string' && detail.message !== '' ? detail.message : `ARM answered HTTP ${status}`;
+  if (detailCodes[0] && detailCodes[0] !== code) message += ` (${detailCodes[0]})`;
+  return new ArmError({ message: oneLine(message), status, code, path, detailCodes, ...ids });
 }
 
 /** Builds an ArmError from a non-2xx response's status, headers and (maybe JSON) body text. */
-export function armErrorFromResponse(status: number, bodyText: string | undefined, requestId: string | undefined, path: string): ArmError {
-  let code = `Http${status}`;
-  let message = `ARM answered HTTP ${status}`;
+export function armErrorFromResponse(status: number, bodyText: string | undefined, requestId: string | undefined, path: string, ids: Omit<ArmAnswerIds, 'requestId'> = {}): ArmError {
+  let detail: ArmErrorDetail | undefined;
   try {
-    const parsed = JSON.parse(bodyText ?? '') as ArmErrorBody | { error?: string; error_description?: string };
-    const err = (parsed as ArmErrorBody).error;
-    if (err && typeof err === 'object') {
-      if (typeof err.code === 'string') code = err.code;
-      if (typeof err.message === 'string') message = err.message;
-    }
+    detail = armErrorDetailOf(JSON.parse(bodyText ?? ''));
   } catch {
     // Not JSON (a proxy's HTML page, an empty body): keep the status-based code.
   }
-  return new ArmError({ message: oneLine(message), status, code, requestId, path });
+  return armErrorFromDetail(detail, status, path, { ...ids, requestId });
 }
 
 /** Collapses whitespace so an error always prints as one line. */

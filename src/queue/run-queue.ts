@@ -2,8 +2,9 @@ import { hostname as osHostname } from 'node:os';
 import { createHttpPoller, type OperationResponse, type OperationState, type PollerLike, type RunningOperation } from '@azure/core-lro';
 import type BetterSqlite3 from 'better-sqlite3';
 import pLimit from 'p-limit';
-import type { ArmClient, ArmResponse } from '../arm/arm-client.js';
-import { ArmError } from '../arm/arm-error.js';
+import { SUBSCRIPTIONS_API_VERSION, type ArmClient, type ArmResponse } from '../arm/arm-client.js';
+import { ArmError, armErrorDetailOf, armErrorFromDetail, armErrorFromResponse } from '../arm/arm-error.js';
+import { parseRetryAfterMs } from '../arm/retry-after.js';
 import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey, linkPath } from '../arm/resource-id.js';
 import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
@@ -13,8 +14,14 @@ import { logActionEvent, type ActionEvent } from './action-log.js';
 import { decodeIkeSaPayload } from './ike-sa-payload.js';
 import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from './queue-defaults.js';
 
-/** Polling interval when ARM sends no Retry-After. */
-export const DEFAULT_POLL_INTERVAL_MS = 5_000;
+/** Polling interval when ARM sends no Retry-After: the ARM RPC's documented default (60 s). */
+export const DEFAULT_POLL_INTERVAL_MS = 60_000;
+/** How long an action waits after ARM refused it as busy and gave no Retry-After. */
+export const DEFAULT_BUSY_WAIT_MS = 60_000;
+/** Refusals (busy gateway, subscription not writable) after which an action is failed instead of queued again. */
+export const MAX_REFUSALS = 20;
+/** The subscription state in which ARM carries out actions (Microsoft.Resources SubscriptionState). */
+export const ENABLED_STATE = 'Enabled';
 /** Consecutive failed polls (after the pipeline's own retries) before a run gives up on an operation for now. */
 const MAX_POLL_FAILURES = 3;
 /** An operation still running this long after its POST is failed (OperationTimedOut); resets take minutes. */
@@ -53,6 +60,7 @@ export interface ActionOutcome {
   errorCode?: string | undefined;
   message?: string | undefined;
   requestId?: string | undefined;
+  correlationId?: string | undefined;
 }
 
 export interface QueueRunResult {
@@ -66,6 +74,10 @@ export interface QueueRunResult {
   skipped: number[];
   /** Queued actions not yet due (--not-before in the future). */
   notDue: number[];
+  /** ARM refused the POST without acting (busy gateway, subscription not writable): queued again with a not-before time. */
+  requeued: { id: number; reason: string; notBefore: string }[];
+  /** Left queued, not sent: their subscription is not Enabled (ARM refuses actions there). */
+  held: { id: number; reason: string }[];
 }
 
 /** The plan of a run, as --dry-run shows it: nothing is sent or written. */
@@ -163,12 +175,12 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const outcomes: ActionOutcome[] = [];
   const event = (id: number, e: ActionEvent) => logActionEvent(sqlite, id, iso(), e);
   const finish = (row: ActionRow, o: Omit<ActionOutcome, 'id' | 'kind' | 'link'> & { httpStatus?: number | undefined }) => {
-    const outcome: ActionOutcome = { id: row.id, kind: row.kind, link: `${row.gatewayName}/${row.connectionName}/${row.linkConnectionName}`, ...o };
+    const outcome: ActionOutcome = { id: row.id, kind: row.kind, link: linkLabel(row), ...o };
     if (o.outcome !== 'pending') {
       sqlite.transaction(() => {
         sqlite
-          .prepare(`UPDATE actions SET status = ?, finished_at = ?, http_status = ?, error_code = ?, error_message = ?, request_id = coalesce(?, request_id) WHERE id = ?`)
-          .run(o.outcome, iso(), o.httpStatus ?? null, o.errorCode ?? null, o.message ?? null, o.requestId ?? null, row.id);
+          .prepare(`UPDATE actions SET status = ?, finished_at = ?, http_status = ?, error_code = ?, error_message = ?, request_id = coalesce(?, request_id), correlation_id = coalesce(?, correlation_id) WHERE id = ?`)
+          .run(o.outcome, iso(), o.httpStatus ?? null, o.errorCode ?? null, o.message ?? null, o.requestId ?? null, o.correlationId ?? null, row.id);
         event(row.id, { event: o.outcome as 'succeeded' | 'failed', httpStatus: o.httpStatus, requestId: o.requestId, detail: o.message });
       })();
     }
@@ -176,14 +188,38 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     log(`#${row.id} ${row.kind} ${outcome.link}: ${o.outcome}${o.errorCode ? ` (${o.errorCode}${o.requestId ? `, request id ${o.requestId}` : ''})` : ''}`);
     return outcome;
   };
+  /** An action that may have reached ARM and whose verdict is not known: ended, never sent again. */
+  const unknownOutcome = (row: ActionRow, why: string, f: Partial<ReturnType<typeof failureOf>> = {}) =>
+    finish(row, { ...f, outcome: 'failed', errorCode: 'OutcomeUnknown', message: `${why}; it is not sent again — check the link, and queue the action again if needed` });
 
   for (const row of plan.unknownOutcome) {
-    finish(row, {
-      outcome: 'failed',
-      errorCode: 'OutcomeUnknown',
-      message: 'an earlier runner stopped after sending the POST and before ARM’s answer was saved; it is not sent again — check the link, and queue the action again if needed',
-    });
+    unknownOutcome(row, 'an earlier runner stopped after sending the POST and before ARM’s answer was saved');
   }
+
+  const requeued: QueueRunResult['requeued'] = [];
+  const held: QueueRunResult['held'] = [];
+  /**
+   * ARM refused the POST without acting on it (409, or 429 while another operation holds the
+   * gateway): the action goes back to the queue, due again after Retry-After; the trail says why.
+   * After MAX_REFUSALS it is failed with ARM's code instead.
+   */
+  const requeue = (row: ActionRow, e: ArmError): ActionOutcome | undefined => {
+    const refusals = (sqlite.prepare(`SELECT refusals FROM actions WHERE id = ?`).pluck().get(row.id) as number) + 1;
+    if (refusals > MAX_REFUSALS) {
+      return finish(row, { ...failureOf(e), message: `${e.message}; ARM refused it ${MAX_REFUSALS} times, so it was not queued again` });
+    }
+    const notBefore = new Date(clock.now() + Math.max(e.retryAfterMs ?? DEFAULT_BUSY_WAIT_MS, 1_000)).toISOString();
+    const reason = `ARM refused the POST without acting (${e.code}${e.detailCodes[0] && e.detailCodes[0] !== e.code ? `/${e.detailCodes[0]}` : ''}, HTTP ${e.status ?? '?'}): ${e.message}`;
+    sqlite.transaction(() => {
+      sqlite
+        .prepare(`UPDATE actions SET status = 'queued', started_at = ?, run_id = NULL, posted_at = NULL, not_before = ?, refusals = ?, request_id = ?, correlation_id = ? WHERE id = ?`)
+        .run(row.started_at, notBefore, refusals, e.requestId ?? null, e.correlationId ?? null, row.id);
+      event(row.id, { event: 'retry', httpStatus: e.status, requestId: e.requestId, detail: `${reason}; queued again, not before ${notBefore}` });
+    })();
+    requeued.push({ id: row.id, reason, notBefore });
+    log(`#${row.id} ${row.kind} ${linkLabel(row)}: queued again for ${notBefore}: ${reason}`);
+    return undefined;
+  };
 
   const limit = pLimit(options.concurrency ?? DEFAULT_QUEUE_CONCURRENCY);
   // Resets of one VPN connection run one after another: resetting two of a site's links at
@@ -196,13 +232,28 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   // Set when the credential yields no token: every other action would fail alike, so none is
   // claimed after it, and the run ends with that error (nothing was sent for want of a token).
   let credentialFailure: ArmError | undefined;
+
+  // Subscriptions that are not Enabled: ARM refuses actions there (409), so none is sent.
+  const notWritable = await checkSubscriptions(deps.arm, sqlite, plan.run, iso, log).catch((e: unknown) => {
+    if (isCredentialError(e)) credentialFailure ??= e;
+    else throw e;
+    return new Map<string, string>();
+  });
+
   const execute = (row: ActionRow, resume: boolean): Promise<void> => {
     const work = () =>
       limit(async () => {
         if (credentialFailure) return;
         if (row.kind === 'reset' && !resume && blocked.has(connectionKey(row))) {
           deferred.push(row.id);
-          log(`#${row.id} reset ${row.gatewayName}/${row.connectionName}/${row.linkConnectionName}: deferred, another reset of its VPN connection may still be running`);
+          log(`#${row.id} reset ${linkLabel(row)}: deferred, another reset of its VPN connection may still be running`);
+          return;
+        }
+        const heldBecause = resume ? undefined : notWritable.get(row.subscriptionId.toLowerCase());
+        if (heldBecause) {
+          holdBack(sqlite, row, heldBecause, iso());
+          held.push({ id: row.id, reason: heldBecause });
+          log(`#${row.id} ${row.kind} ${linkLabel(row)}: held back, ${heldBecause}`);
           return;
         }
         const outcome = await runAction(row, resume);
@@ -218,6 +269,9 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const runAction = async (row: ActionRow, resume: boolean): Promise<ActionOutcome | undefined> => {
     const path = `${linkPath(row)}/${ACTION_PATH[row.kind]}`;
     let lastResponse: ArmResponse | undefined;
+    // The Azure-AsyncOperation (or Operation-Location) URL, when ARM gave one: its answers are
+    // about reading the status, never the operation's own verdict (ARM RPC).
+    let statusUrl: string | undefined;
     const toOperation = (res: ArmResponse, method: string, url: string): OperationResponse => {
       lastResponse = res;
       return { flatResponse: res.body, rawResponse: { statusCode: res.status, headers: res.headers.toJSON(), request: { method, url }, body: res.body } };
@@ -227,13 +281,26 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         if (resume) throw new Error('internal: a resumed action must never be POSTed again');
         return toOperation(await deps.arm.post(path), 'POST', path);
       },
-      sendPollRequest: async (url) => toOperation(await deps.arm.get(url), 'GET', url),
+      sendPollRequest: async (url) => {
+        const res = await deps.arm.poll(url);
+        lastResponse = res;
+        if (res.status >= 200 && res.status < 300) return toOperation(res, 'GET', url);
+        // A status URL that cannot be read says nothing about the operation; neither does a
+        // Location URL answering 401, 403 or 404 (it cannot tell), nor a 5xx without ARM's error.
+        const isStatusUrl = statusUrl !== undefined && sameResource(url, statusUrl);
+        if (isStatusUrl || [401, 403, 404].includes(res.status) || (res.status >= 500 && !armErrorDetailOf(res.body))) {
+          throw armErrorFromResponse(res.status, res.text, res.requestId, pathOf(url), { correlationId: res.correlationId });
+        }
+        // The Location URL answers with the action's own status and error: ARM's verdict.
+        return toOperation(res, 'GET', url);
+      },
     };
 
     let poller: PollerLike<OperationState<unknown>, unknown>;
     try {
       if (resume) {
         event(row.id, { event: 'resumed', detail: 'polling resumed from the saved state; not POSTed again' });
+        statusUrl = statusUrlOf(row.poller_state as string);
         poller = createHttpPoller(lro, { restoreFrom: row.poller_state as string, resourceLocationConfig: 'location' });
       } else {
         // Claim it only if it is still queued (or claimed but never posted): a `queue cancel`
@@ -265,17 +332,31 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
             credentialFailure ??= e;
             return undefined;
           }
+          // A refusal: ARM answered without acting (409 Conflict, or 429 once the throttling
+          // retries are spent or because another operation holds the gateway).
+          if (e instanceof ArmError && (e.status === 409 || e.status === 429)) return requeue(row, e);
           // No answer, or a 5xx: ARM may have acted on it. Never send it again.
           if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500) {
             const f = failureOf(e);
-            return finish(row, { ...f, errorCode: 'OutcomeUnknown', message: `the POST got no clear answer (${f.errorCode}: ${f.message}); it is not sent again — check the link, and queue the action again if needed` });
+            return unknownOutcome(row, `the POST got no clear answer (${f.errorCode}: ${f.message})`, f);
           }
           throw e;
         }
-        const state = await poller.serialize();
         const res = lastResponse as ArmResponse | undefined;
+        const pollingHeader = res?.headers.get('azure-asyncoperation') ?? res?.headers.get('operation-location');
+        // core-lro reads a 202 with no URL to poll as done; ARM accepted the action and gave no
+        // way to learn its outcome.
+        if (res?.status === 202 && pollingHeader === undefined && !res.headers.has('location')) {
+          sqlite.transaction(() => {
+            sqlite.prepare(`UPDATE actions SET post_request_id = ?, request_id = ?, correlation_id = ? WHERE id = ?`).run(res.requestId ?? null, res.requestId ?? null, res.correlationId ?? null, row.id);
+            event(row.id, { event: 'accepted', httpStatus: res.status, requestId: res.requestId, detail: 'no Azure-AsyncOperation or Location header' });
+          })();
+          return unknownOutcome(row, 'ARM accepted the POST (202) but gave no URL to follow it', { httpStatus: 202, requestId: res.requestId, correlationId: res.correlationId });
+        }
+        statusUrl = pollingHeader;
+        const state = await poller.serialize();
         sqlite.transaction(() => {
-          sqlite.prepare(`UPDATE actions SET poller_state = ?, post_request_id = ?, request_id = ? WHERE id = ?`).run(state, res?.requestId ?? null, res?.requestId ?? null, row.id);
+          sqlite.prepare(`UPDATE actions SET poller_state = ?, post_request_id = ?, request_id = ?, correlation_id = ? WHERE id = ?`).run(state, res?.requestId ?? null, res?.requestId ?? null, res?.correlationId ?? null, row.id);
           event(row.id, { event: 'accepted', httpStatus: res?.status, requestId: res?.requestId });
         })();
       }
@@ -289,7 +370,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       if (clock.now() - postedAt > OPERATION_DEADLINE_MS) {
         return finish(row, { outcome: 'failed', errorCode: 'OperationTimedOut', message: `ARM still reported the operation running ${Math.round(OPERATION_DEADLINE_MS / 60_000)} minutes after the POST; stopped polling` });
       }
-      await clock.sleep(retryAfterMs(lastResponse));
+      // A resumed operation has no answer in hand yet: the runner that stopped waited already.
+      if (lastResponse) await clock.sleep(retryAfterMs(lastResponse, clock.now()));
       try {
         const state = await poller.poll();
         failures = 0;
@@ -308,9 +390,12 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
           return undefined;
         }
         const f = failureOf(e);
-        // An answer from ARM (4xx) ends the action; a transport failure or 5xx leaves it
+        // A polling URL that answers 4xx tells nothing of the operation, which ARM accepted and
+        // may have carried out: its outcome is unknown. A transport failure or 5xx leaves it
         // running for the next `queue run` to resume.
-        if (e instanceof ArmError && e.status !== undefined && e.status < 500 && e.status !== 429) return finish(row, f);
+        if (e instanceof ArmError && e.status !== undefined && e.status < 500 && e.status !== 429) {
+          return unknownOutcome(row, `ARM accepted the action, then its polling URL answered HTTP ${e.status} (${e.code}: ${e.message})`, f);
+        }
         failures += 1;
         event(row.id, { event: 'retry', httpStatus: f.httpStatus, requestId: f.requestId, detail: f.message });
         if (failures >= MAX_POLL_FAILURES) return finish(row, { ...f, outcome: 'pending', message: `${f.message ?? ''}; still running, the next queue run resumes polling` });
@@ -318,13 +403,15 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     }
     const state = poller.operationState;
     if (state?.status !== 'succeeded') {
-      return finish(row, { ...failureOf(state?.error ?? new Error(`operation ended ${state?.status ?? 'unknown'}`)), httpStatus: lastResponse?.status, requestId: lastResponse?.requestId });
+      return finish(row, verdictOf(lastResponse, state?.status ?? 'unknown', pathOf(path)));
     }
+    const done = lastResponse;
     if (row.kind === 'ike-sas') {
-      const payload = decodeIkeSaPayload(poller.result);
+      // The body exactly as received: Microsoft's own example is a quoted string that is not JSON.
+      const payload = decodeIkeSaPayload(done?.text ?? '');
       sqlite.prepare(`INSERT OR REPLACE INTO ike_sas (action_id, link_key, fetched_at, raw, parsed) VALUES (?, ?, ?, ?, ?)`).run(row.id, row.link_key, iso(), payload.raw, payload.parsed);
     }
-    return finish(row, { outcome: 'succeeded', httpStatus: lastResponse?.status, requestId: lastResponse?.requestId });
+    return finish(row, { outcome: 'succeeded', httpStatus: done?.status, requestId: done?.requestId, correlationId: done?.correlationId });
   };
 
   try {
@@ -350,7 +437,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     .prepare(`UPDATE queue_runs SET status = ?, finished_at = ?, succeeded = ?, failed = ? WHERE id = ?`)
     .run(failed > 0 ? 'partial' : 'complete', iso(), outcomes.length - failed, failed, runId);
   outcomes.sort((a, b) => a.id - b.id);
-  return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: deferred.sort((a, b) => a - b), skipped, notDue: plan.notDue.map((r) => r.id) };
+  return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: deferred.sort((a, b) => a - b), skipped, notDue: plan.notDue.map((r) => r.id), requeued, held };
 }
 
 /** The credential yielded no token (the ARM client's CredentialError): nothing was sent. */
@@ -358,18 +445,104 @@ function isCredentialError(e: unknown): e is ArmError {
   return e instanceof ArmError && e.code === 'CredentialError';
 }
 
-/** Retry-After of the last answer (seconds or HTTP date), else the default interval. */
-function retryAfterMs(res: ArmResponse | undefined): number {
-  const header = res?.headers.get('retry-after');
-  if (header === undefined) return DEFAULT_POLL_INTERVAL_MS;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : DEFAULT_POLL_INTERVAL_MS;
+/** Retry-After of the last answer (seconds or HTTP date), else ARM's documented default interval. */
+function retryAfterMs(res: ArmResponse | undefined, now: number): number {
+  return parseRetryAfterMs(res?.headers.get('retry-after'), now) ?? DEFAULT_POLL_INTERVAL_MS;
 }
 
-function failureOf(e: unknown): { outcome: 'failed'; errorCode: string; message: string; requestId?: string | undefined; httpStatus?: number | undefined } {
-  if (e instanceof ArmError) return { outcome: 'failed', errorCode: e.code, message: e.message, requestId: e.requestId, httpStatus: e.status };
+/** "gateway/connection/link" of an action, for log lines. */
+function linkLabel(row: ActionRow): string {
+  return `${row.gatewayName}/${row.connectionName}/${row.linkConnectionName}`;
+}
+
+/** Same scheme, host and path (query strings, such as api-version, may differ in case or order). */
+function sameResource(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return x.origin === y.origin && x.pathname.toLowerCase() === y.pathname.toLowerCase();
+  } catch {
+    return a === b;
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'https://arm.invalid').pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** The status URL a saved poller polls, when it polls one (core-lro's OperationLocation mode). */
+function statusUrlOf(pollerState: string): string | undefined {
+  try {
+    const config = (JSON.parse(pollerState) as { state?: { config?: { metadata?: { mode?: string }; operationLocation?: string } } }).state?.config;
+    return config?.metadata?.mode === 'OperationLocation' ? config.operationLocation : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ARM's own verdict on an operation that ended Failed or Canceled: the error from the status
+ * resource (`200 {"status":"Failed","error":{…}}`) or from the Location URL's answer (the
+ * failure's own status and body), with the status of the answer that carried it and its ids.
+ */
+function verdictOf(res: ArmResponse | undefined, status: string, path: string): ReturnType<typeof failureOf> & { correlationId?: string | undefined } {
+  if (!res) return { outcome: 'failed', errorCode: 'OperationFailed', message: `operation ended ${status}` };
+  const detail = armErrorDetailOf(res.body);
+  const err = armErrorFromDetail(detail ?? { code: status === 'canceled' ? 'Canceled' : 'OperationFailed', message: `ARM reported the operation ${status} without an error` }, res.status, path, {
+    requestId: res.requestId,
+    correlationId: res.correlationId,
+  });
+  return { ...failureOf(err), correlationId: err.correlationId };
+}
+
+/**
+ * Asks ARM for the state of each subscription the run would act in (Subscriptions_Get, a read),
+ * stores it, and returns the ones that are not Enabled with the reason to hold their actions.
+ * When ARM cannot be asked (no read permission on the subscription, say), the state stored last
+ * is used; with none, the actions are sent and ARM decides.
+ */
+async function checkSubscriptions(arm: ArmClient, sqlite: BetterSqlite3.Database, rows: readonly ActionRow[], iso: () => string, log: (line: string) => void): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.map((r) => r.subscriptionId.toLowerCase()))];
+  const out = new Map<string, string>();
+  for (const key of ids) {
+    let state: string | undefined;
+    let at = iso();
+    try {
+      const res = await arm.get(`/subscriptions/${key}`, SUBSCRIPTIONS_API_VERSION);
+      const body = res.body as { subscriptionId?: unknown; displayName?: unknown; state?: unknown } | undefined;
+      if (typeof body?.state === 'string') {
+        state = body.state;
+        sqlite
+          .prepare(`INSERT INTO subscriptions (subscription_key, subscriptionId, displayName, state, checked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_key) DO UPDATE SET subscriptionId = excluded.subscriptionId, displayName = excluded.displayName, state = excluded.state, checked_at = excluded.checked_at`)
+          .run(key, typeof body.subscriptionId === 'string' ? body.subscriptionId : key, typeof body.displayName === 'string' ? body.displayName : null, state, at);
+      }
+    } catch (e) {
+      if (isCredentialError(e)) throw e;
+      const stored = sqlite.prepare(`SELECT state, checked_at FROM subscriptions WHERE subscription_key = ?`).get(key) as { state: string; checked_at: string } | undefined;
+      log(`could not read the state of subscription ${key} (${e instanceof ArmError ? e.describe() : String(e)})${stored ? `; using the state stored at ${stored.checked_at}: ${stored.state}` : ''}`);
+      state = stored?.state;
+      at = stored?.checked_at ?? at;
+    }
+    if (state !== undefined && state !== ENABLED_STATE) {
+      out.set(key, `subscription ${key} is ${state} (as ARM reported at ${at}): reads work, but ARM refuses actions until it is ${ENABLED_STATE}`);
+    }
+  }
+  return out;
+}
+
+/** Leaves an action queued and says why in its trail, once per reason (not on every cron run). */
+function holdBack(sqlite: BetterSqlite3.Database, row: ActionRow, reason: string, at: string): void {
+  const detail = `held back: ${reason.replace(/ \(as ARM reported at [^)]*\)/, '')}`;
+  const last = sqlite.prepare(`SELECT detail FROM action_events WHERE action_id = ? ORDER BY id DESC LIMIT 1`).pluck().get(row.id) as string | null | undefined;
+  if (last !== detail) logActionEvent(sqlite, row.id, at, { event: 'retry', detail });
+}
+
+function failureOf(e: unknown): { outcome: 'failed'; errorCode: string; message: string; requestId?: string | undefined; httpStatus?: number | undefined; correlationId?: string | undefined } {
+  if (e instanceof ArmError) return { outcome: 'failed', errorCode: e.code, message: e.message, requestId: e.requestId, httpStatus: e.status, correlationId: e.correlationId };
   const err = e as { code?: unknown; message?: unknown };
   const message = typeof err?.message === 'string' ? err.message : String(e);
   // core-lro reports an operation's own failure as "<code>: <message>" or with a code property.

@@ -128,6 +128,20 @@ export interface ActionTable {
   error_message: string | null;
   request_id: string | null;
   run_id: number | null;
+  /** x-ms-correlation-request-id of the answer that decided the action. */
+  correlation_id: string | null;
+  /** Times ARM refused the POST without acting (busy gateway) and the action was queued again. */
+  refusals: Generated<number>;
+}
+
+/** A subscription's state as ARM last reported it. */
+export interface SubscriptionTable {
+  subscription_key: string;
+  subscriptionId: string;
+  displayName: string | null;
+  /** Enabled, Warned, PastDue, Disabled or Deleted (Microsoft.Resources SubscriptionState). */
+  state: string;
+  checked_at: string;
 }
 
 export interface ActionEventTable {

@@ -167,6 +167,8 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       await store.close();
     }
     for (const o of result.outcomes) if (o.outcome !== 'succeeded') log.warn(`#${o.id} ${o.kind} ${o.link}: ${o.outcome}: ${o.errorCode ?? ''} ${o.message ?? ''}${o.requestId ? `; request id ${o.requestId}` : ''}`.trim());
+    for (const r of result.requeued) log.warn(`#${r.id}: queued again, not before ${r.notBefore}: ${r.reason}`);
+    for (const h of result.held) log.warn(`#${h.id}: held back, ${h.reason}`);
     if (argv.json) out(JSON.stringify(result, null, 2));
     const ok = result.outcomes.filter((o) => o.outcome === 'succeeded').length;
     log.info(
@@ -174,7 +176,9 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
         (result.resumed.length ? `, ${result.resumed.length} resumed` : '') +
         (result.deferred.length ? `, ${result.deferred.length} deferred (--max-resets, or a reset of the same connection in flight)` : '') +
         (result.skipped.length ? `, ${result.skipped.length} cancelled meanwhile` : '') +
-        (result.notDue.length ? `, ${result.notDue.length} not yet due` : ''),
+        (result.notDue.length ? `, ${result.notDue.length} not yet due` : '') +
+        (result.requeued.length ? `, ${result.requeued.length} queued again (ARM busy)` : '') +
+        (result.held.length ? `, ${result.held.length} held (subscription not Enabled)` : ''),
     );
     process.exitCode = ok === result.outcomes.length ? EXIT.OK : EXIT.FAILURE;
   },

@@ -32,7 +32,6 @@ function moment(rng: Rng, from: number, to: number): number {
   return Math.round(from + rng.next() * Math.max(0, to - from));
 }
 
-/** Checks common to every process the soak runs: it ended by itself with a known code, with no stack trace. */
 /**
  * Starts a vpnsync process (`start`) and kills it as the emulator signals the `nth` event of a
  * kind: `listen` installs the listener the emulator's hook calls (and removes it, given
@@ -61,7 +60,8 @@ async function killOnEvent(
   }
 }
 
-function processViolations(what: string, r: VpnsyncRun, codes: readonly number[]): string[] {
+/** Checks common to every process the soak runs: it ended by itself with a known code, with no stack trace. */
+export function processViolations(what: string, r: VpnsyncRun, codes: readonly number[]): string[] {
   const v: string[] = [];
   if (r.timedOut) v.push(`${what} did not finish in time`);
   else if (r.code === undefined || !codes.includes(r.code)) v.push(`${what} exited ${String(r.code)}: ${r.stderr.trim().split('\n').pop() ?? ''}`);

@@ -5,7 +5,8 @@
  * bad-input corpus, all through the real CLI; prints the results table (Markdown) on stdout and
  * every violation on stderr; exits 1 if anything failed.
  *
- * Options: --trials N (faulted pulls, default 100), --kill-trials N (each of pull and queue run,
+ * Options: --trials N (faulted pulls, default 100), --action-trials N (queue runs with an action
+ * ARM carried out and then answered badly, default 100), --kill-trials N (each of pull and queue run,
  * default 20), --seed S (default 1; the same seed draws the same fleets, faults and kill moments),
  * --no-corpus, --write-docs (replace the results table in docs/RELIABILITY.md).
  */
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCertificates } from '../emulator/index.js';
 import { runBadInputCorpus } from './bad-input-corpus.js';
+import { runActionFaultTrials } from './action-fault-trials.js';
 import { runFaultTrials } from './fault-trials.js';
 import { runPullKillTrials, runQueueKillTrials } from './kill-trials.js';
 import { failureDetails, renderSoakTable, replaceResults, soakRows, type SoakResults } from './soak-report.js';
@@ -34,17 +36,18 @@ function count(name: string, fallback: number): number {
   return v;
 }
 
-const known = new Set(['--trials', '--kill-trials', '--seed', '--no-corpus', '--write-docs']);
+const known = new Set(['--trials', '--action-trials', '--kill-trials', '--seed', '--no-corpus', '--write-docs']);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i] as string;
   if (!known.has(a)) {
-    log(`soak: unknown option '${a}' (options: --trials N, --kill-trials N, --seed S, --no-corpus, --write-docs)`);
+    log(`soak: unknown option '${a}' (options: --trials N, --action-trials N, --kill-trials N, --seed S, --no-corpus, --write-docs)`);
     process.exit(2);
   }
-  if (a === '--trials' || a === '--kill-trials' || a === '--seed') i++;
+  if (a === '--trials' || a === '--action-trials' || a === '--kill-trials' || a === '--seed') i++;
 }
 
 const trials = count('--trials', 100);
+const actionTrials = count('--action-trials', 100);
 const killTrials = count('--kill-trials', 20);
 const seed = count('--seed', 1);
 const certDir = mkdtempSync(path.join(tmpdir(), 'vpnsync-soak-tls-'));
@@ -52,8 +55,9 @@ await ensureCertificates(certDir);
 const began = Date.now();
 const results: SoakResults = { seed };
 try {
-  log(`soak: seed ${seed}; ${trials} faulted pulls, ${killTrials} kill -9 trials each of pull and queue run${argv.includes('--no-corpus') ? '' : ', the bad-input corpus'}`);
+  log(`soak: seed ${seed}; ${trials} faulted pulls, ${actionTrials} queue runs with an action ARM carried out and then answered badly, ${killTrials} kill -9 trials each of pull and queue run${argv.includes('--no-corpus') ? '' : ', the bad-input corpus'}`);
   results.faults = await runFaultTrials({ seed, trials, certDir, log });
+  results.actionFaults = await runActionFaultTrials({ seed, trials: actionTrials, certDir, log });
   results.pullKills = await runPullKillTrials({ seed, trials: killTrials, certDir, log });
   results.queueKills = await runQueueKillTrials({ seed, trials: killTrials, certDir, log });
   if (!argv.includes('--no-corpus')) results.corpus = await runBadInputCorpus({ certDir, log });
@@ -72,7 +76,7 @@ log(`soak: ${failures.length === 0 ? 'no failures' : `${failures.length} failure
 
 if (argv.includes('--write-docs')) {
   const file = fileURLToPath(new URL('../../docs/RELIABILITY.md', import.meta.url));
-  const section = `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run soak -- --trials ${trials} --kill-trials ${killTrials} --seed ${seed} --write-docs\` (${minutes} min on ${machine}).\n\n${table}`;
+  const section = `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run soak -- --trials ${trials} --action-trials ${actionTrials} --kill-trials ${killTrials} --seed ${seed} --write-docs\` (${minutes} min on ${machine}).\n\n${table}`;
   writeFileSync(file, replaceResults(readFileSync(file, 'utf8'), section));
   log('soak: results written to docs/RELIABILITY.md');
 }

@@ -2,6 +2,7 @@ import { CORPUS_GROUPS, type CorpusGroup, type CorpusResult } from './bad-input-
 import { FAULT_CLASS_HANDLING, FAULT_CLASS_NAMES, FAULT_CLASSES } from './fault-plan.js';
 import type { FaultTrialsResult } from './fault-trials.js';
 import type { KillTrial } from './kill-trials.js';
+import type { ActionFaultTrial, ActedFault } from './action-fault-trials.js';
 
 /** Everything one soak ran. */
 export interface SoakResults {
@@ -9,8 +10,17 @@ export interface SoakResults {
   faults?: FaultTrialsResult;
   pullKills?: KillTrial[];
   queueKills?: KillTrial[];
+  actionFaults?: ActionFaultTrial[];
   corpus?: CorpusResult[];
 }
+
+/** The acted fault kinds as the table names them. */
+const ACTED_FAULT_NAMES: Record<ActedFault, string> = {
+  'acted-5xx': 'Action carried out, then answered 503 with Retry-After',
+  'acted-drop': 'Action carried out, then the connection dropped',
+  'acted-hang': 'Action carried out, then no answer (hung)',
+  'bare-202': 'Action accepted with a 202 that has no polling URL',
+};
 
 /** One row of the results table. */
 export interface SoakRow {
@@ -59,6 +69,28 @@ export function soakRows(r: SoakResults): SoakRow[] {
     'integrity_check ok; the next run clears the dead lock (with a message), resumes accepted operations; no action POSTed twice; each action ends as without the kill, or OutcomeUnknown when the kill fell between its POST and saving the answer',
     r.queueKills,
   );
+  if (r.actionFaults) {
+    const trials = r.actionFaults;
+    for (const fault of Object.keys(ACTED_FAULT_NAMES) as ActedFault[]) {
+      const hit = trials.filter((t) => t.fault === fault);
+      rows.push({
+        what: ACTED_FAULT_NAMES[fault],
+        handling: 'Sent once, never again (no retry policy re-sends a POST; only a plain 429 is retried); ends as OutcomeUnknown saying so; its connection held for an hour',
+        trials: hit.length,
+        failures: hit.filter((t) => t.violations.length > 0).length,
+        note: `ARM carried out each action at most ${Math.max(0, ...hit.map((t) => t.maxCarriedOut))} time(s)`,
+      });
+    }
+    const sides = new Map<string, number>();
+    for (const t of trials) sides.set(t.side, (sides.get(t.side) ?? 0) + 1);
+    rows.push({
+      what: 'All queue runs with an action ARM carried out and then answered badly',
+      handling: "Every queued action carried out at most once and POSTed at most once (the emulator's counts); the others end by ARM's answer: succeeded, queued again when busy, failed with ARM's code, OutcomeUnknown when the status URL cannot be read; a second run sends nothing for an ended action",
+      trials: trials.length,
+      failures: trials.filter((t) => t.violations.length > 0).length,
+      note: `${trials.reduce((n, t) => n + t.actions, 0)} actions, double POSTs: ${trials.filter((t) => t.maxCarriedOut > 1).length}; beside them: ${[...sides].map(([k, n]) => `${k} ×${n}`).join(', ')}`,
+    });
+  }
   if (r.corpus) {
     for (const g of Object.keys(CORPUS_GROUPS) as CorpusGroup[]) {
       const cases = r.corpus.filter((c) => c.group === g);
@@ -98,6 +130,7 @@ export function failureDetails(r: SoakResults): string[] {
   for (const c of r.faults?.convergence ?? []) if (c.violations.length) out.push(`run ${c.run} convergence: ${c.violations.join('; ')}`);
   for (const t of r.pullKills ?? []) if (t.violations.length) out.push(`pull kill ${t.trial} (${t.phase}): ${t.violations.join('; ')}`);
   for (const t of r.queueKills ?? []) if (t.violations.length) out.push(`queue kill ${t.trial} (${t.phase}): ${t.violations.join('; ')}`);
+  for (const t of r.actionFaults ?? []) if (t.violations.length) out.push(`action fault trial ${t.trial} (${t.fault} + ${t.side}, ${t.polling}): ${t.violations.join('; ')}`);
   for (const c of r.corpus ?? []) if (c.violations.length) out.push(`corpus ${c.group} / ${c.name}: ${c.violations.join('; ')}`);
   return out;
 }

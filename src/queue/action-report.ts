@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ActionEventTable, ActionStatus, ActionTable, IkeSaTable } from '../store/schema.js';
 
-type ActionRow = Omit<ActionTable, 'id'> & { id: number };
+type ActionRow = Omit<ActionTable, 'id' | 'refusals'> & { id: number; refusals: number };
 type EventRow = Omit<ActionEventTable, 'id'> & { id: number };
 
 /** Actions, newest first, optionally only some statuses. */
@@ -35,6 +35,8 @@ export function showAction(sqlite: BetterSqlite3.Database, id: number): ActionDe
     ...(row.finished_at ? [`finished:     ${row.finished_at}`] : []),
     ...(row.error_code ? [`error:        ${row.error_code}${row.http_status ? ` (HTTP ${row.http_status})` : ''}: ${row.error_message ?? ''}`] : []),
     ...(row.request_id ? [`request id:   ${row.request_id}`] : []),
+    ...(row.correlation_id ? [`correlation:  ${row.correlation_id}`] : []),
+    ...(row.refusals > 0 ? [`refused:      ${row.refusals} time(s) by ARM without acting (busy), queued again each time`] : []),
     '',
     'trail:',
     ...events.map((e) => `  ${e.at}  ${e.event.padEnd(9)}${e.http_status ? ` HTTP ${e.http_status}` : ''}${e.request_id ? ` request ${e.request_id}` : ''}${e.detail ? `  ${e.detail}` : ''}`),

@@ -49,7 +49,7 @@ export interface QueueRunOptions {
   ids?: readonly number[];
 }
 
-type ActionRow = Omit<ActionTable, 'id'> & { id: number };
+type ActionRow = Omit<ActionTable, 'id' | 'refusals'> & { id: number; refusals: number };
 
 /** What happened to one action in this run. */
 export interface ActionOutcome {
@@ -371,7 +371,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         return finish(row, { outcome: 'failed', errorCode: 'OperationTimedOut', message: `ARM still reported the operation running ${Math.round(OPERATION_DEADLINE_MS / 60_000)} minutes after the POST; stopped polling` });
       }
       // A resumed operation has no answer in hand yet: the runner that stopped waited already.
-      if (lastResponse) await clock.sleep(retryAfterMs(lastResponse, clock.now()));
+      if (lastResponse) await clock.sleep(pollIntervalMs(lastResponse, clock.now()));
       try {
         const state = await poller.poll();
         failures = 0;
@@ -445,8 +445,8 @@ function isCredentialError(e: unknown): e is ArmError {
   return e instanceof ArmError && e.code === 'CredentialError';
 }
 
-/** Retry-After of the last answer (seconds or HTTP date), else ARM's documented default interval. */
-function retryAfterMs(res: ArmResponse | undefined, now: number): number {
+/** How long to wait before the next poll: the last answer's Retry-After (seconds or HTTP date), else ARM's documented default. */
+export function pollIntervalMs(res: Pick<ArmResponse, 'headers'> | undefined, now: number): number {
   return parseRetryAfterMs(res?.headers.get('retry-after'), now) ?? DEFAULT_POLL_INTERVAL_MS;
 }
 

@@ -1,7 +1,8 @@
 /**
  * How ARM refuses an action POST without acting on it: the gateway is busy with another
  * operation, or the subscription is not Enabled. Each answer is documented publicly:
- * - 409 `AnotherOperationInProgress` with Retry-After (Network RP, one operation per gateway);
+ * - 409 `AnotherOperationInProgress` with Retry-After, naming the running operation's status URL
+ *   (Network RP, one operation per gateway; quoted in public issue threads);
  * - 429 `RetryableError` whose `details[0].code` is `RetryableErrorDueToAnotherOperation` and whose
  *   message says when to retry (as recorded from Network RP in public issue threads);
  * - 409 for a subscription that is Warned, PastDue or Disabled: ARM filters PUT/PATCH/POST itself
@@ -14,8 +15,11 @@ import type { FaultRule } from './faults.js';
 /** Default Retry-After of a busy refusal. */
 export const BUSY_RETRY_AFTER_SECONDS = 10;
 
-/** The refusal a `busy` fault injects: 409, or 429 when its status says so. */
-export function anotherOperation(fault: FaultRule, gatewayId: string): EmulatorResponse {
+/**
+ * The refusal a `busy` fault injects: 409 naming the running operation's status URL (as Network
+ * RP's message does), or 429 when its status says so.
+ */
+export function anotherOperation(fault: FaultRule, gatewayId: string, runningStatusUrl: string): EmulatorResponse {
   const seconds = fault.retryAfterSeconds ?? BUSY_RETRY_AFTER_SECONDS;
   const headers = { 'retry-after': String(seconds) };
   if (fault.status === 429) {
@@ -39,7 +43,7 @@ export function anotherOperation(fault: FaultRule, gatewayId: string): EmulatorR
   return armError(
     fault.status ?? 409,
     fault.code ?? 'AnotherOperationInProgress',
-    fault.message ?? `Another operation on this or dependent resource is in progress. To retry later, please check the Retry-After header.`,
+    fault.message ?? `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${runningStatusUrl}.`,
     headers,
   );
 }

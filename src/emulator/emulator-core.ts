@@ -377,7 +377,11 @@ export class EmulatorCore {
     if (state !== 'Enabled') return { response: subscriptionNotWritable(subscription.subscriptionId, state) };
     const connectionKey = link.connection.json.id.toLowerCase();
     const [fault] = this.faults.has(ACTION_FAULTS) ? this.faults.roll(faultTarget(pathLower, route), ACTION_FAULTS) : [];
-    if (fault?.kind === 'busy') return { response: anotherOperation(fault, link.connection.gateway.json.id) };
+    if (fault?.kind === 'busy') {
+      const gatewayLocation = String(link.connection.gateway.json.location ?? 'westus').toLowerCase().replace(/\s+/g, '');
+      const running = `${this.origin}/subscriptions/${route.subscriptionId ?? ''}/providers/Microsoft.Network/locations/${gatewayLocation}/operations/${randomUUID()}?api-version=${apiVersion}`;
+      return { response: anotherOperation(fault, link.connection.gateway.json.id, running) };
+    }
     if (this.settings.lro.conflictOnConcurrent && this.lro.inFlight(connectionKey) > 0) {
       return { response: armError(409, 'AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. To retry later, please check the Retry-After header.`, { 'retry-after': '10' }) };
     }

@@ -13,6 +13,7 @@ import { loadFleet, loadFleetFile } from './fleet-loader.js';
 import type { Mutation, MutationRates } from './fleet-mutator.js';
 import { DEFAULT_LRO_SETTINGS } from './lro.js';
 import type { EmulatorStats } from './stats.js';
+import { networkReadBucket, type BucketState, type OtherPrincipalsLoad, type RetryAfterFormat, type ThrottleSettings } from './throttling.js';
 import { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET } from './token-bucket.js';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID, DEFAULT_TOKEN_LIFETIME_SECONDS } from './token-service.js';
 
@@ -43,8 +44,25 @@ export interface EmulatorOptions {
   port?: number;
   /** Directory for the CA and server certificate; reused when it already holds them. Default: a fresh temp dir. */
   certDir?: string;
-  /** ARM throttling; false turns it off. Defaults: reads 250 + 25/s, actions 200 + 10/s, per subscription. */
-  throttle?: false | { readCapacity?: number; readRefillPerSecond?: number; writeCapacity?: number; writeRefillPerSecond?: number };
+  /**
+   * ARM throttling; false turns it off. Defaults: per principal and subscription, reads 250 + 25/s
+   * and actions 200 + 10/s; per subscription, global buckets 15 times those; tenant-level reads
+   * as subscription reads; Microsoft.Network 10,000 reads per subscription and region per 5
+   * minutes (`networkReadsPer5Minutes`, false for none); no other principals' reads
+   * (`otherReadsPerSecond`: taken steadily from every global read bucket, less than its refill).
+   */
+  throttle?:
+    | false
+    | {
+        readCapacity?: number;
+        readRefillPerSecond?: number;
+        writeCapacity?: number;
+        writeRefillPerSecond?: number;
+        networkReadsPer5Minutes?: number | false;
+        otherReadsPerSecond?: number;
+      };
+  /** How 429s say when to retry: 'seconds' (default, as ARM does) or 'http-date' (Retry-After: <HTTP-date>). */
+  retryAfterFormat?: RetryAfterFormat;
   /** Latency added to every ARM response; default none. */
   latency?: { fixedMs?: number; jitterMs?: number };
   /** Fault rules (see FaultRule). */
@@ -112,6 +130,10 @@ export interface Emulator {
   fleetJson(): unknown;
   /** Replaces the fault rules. */
   setFaults(faults: FaultRule[]): void;
+  /** The throttling buckets made so far (what each holds) and other principals' read rate; undefined when throttling is off. */
+  throttleState(): { otherReadsPerSecond: number; buckets: BucketState[] } | undefined;
+  /** Simulates other principals reading from the global read buckets (see POST /_emulator/throttle); throws when throttling is off or the rate is too high. */
+  simulateOtherPrincipals(load: OtherPrincipalsLoad): { drawn: Record<string, number>; otherReadsPerSecond: number };
   /** Stops the server (hung responses are cut) and the mutation timer. */
   close(): Promise<void>;
 }
@@ -138,10 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ? loadFleet(options.fleetJson, { tenantId })
         : generateFleet(seed, options.size, { tenantId });
 
-  const throttle = options.throttle === false ? false : {
-    read: { capacity: options.throttle?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options.throttle?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond },
-    write: { capacity: options.throttle?.writeCapacity ?? DEFAULT_WRITE_BUCKET.capacity, refillPerSecond: options.throttle?.writeRefillPerSecond ?? DEFAULT_WRITE_BUCKET.refillPerSecond },
-  };
+  const throttle = resolveThrottle(options.throttle);
   const core = new EmulatorCore(
     fleet,
     {
@@ -150,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sharedKeys: options.returnSharedKeys ?? false,
       latency: { fixedMs: options.latency?.fixedMs ?? 0, jitterMs: options.latency?.jitterMs ?? 0 },
       throttle,
+      retryAfterFormat: options.retryAfterFormat ?? 'seconds',
       lro: {
         polls: lroPolls,
         ...(options.lro?.seconds !== undefined ? { seconds: options.lro.seconds } : {}),
@@ -224,6 +244,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     links: () => core.links(),
     fleetJson: () => core.fleetJson(),
     setFaults: (faults) => core.faults.setRules(faults),
+    throttleState: () => core.throttleState(),
+    simulateOtherPrincipals: (load) => core.simulateOtherPrincipals(load),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         if (mutateTimer) clearInterval(mutateTimer);
@@ -304,6 +326,21 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The buckets for EmulatorOptions.throttle; throws RangeError (via Throttle) for other principals' rate. */
+function resolveThrottle(options: EmulatorOptions['throttle']): false | ThrottleSettings {
+  if (options === false) return false;
+  const read = { capacity: options?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond };
+  const network = options?.networkReadsPer5Minutes;
+  check(network === undefined || network === false || (Number.isInteger(network) && network >= 1), 'throttle.networkReadsPer5Minutes must be false or an integer ≥ 1');
+  return {
+    read,
+    write: { capacity: options?.writeCapacity ?? DEFAULT_WRITE_BUCKET.capacity, refillPerSecond: options?.writeRefillPerSecond ?? DEFAULT_WRITE_BUCKET.refillPerSecond },
+    tenantRead: read,
+    networkRead: network === false ? false : networkReadBucket(network),
+    otherReadsPerSecond: options?.otherReadsPerSecond ?? 0,
+  };
 }
 
 function check(condition: boolean, message: string): void {

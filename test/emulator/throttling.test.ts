@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { theoreticalMinimumMs } from '../../src/emulator/stats.js';
-import { GLOBAL_BUCKET_FACTOR, NETWORK_READ_LIMIT, RATE_LIMIT_HEADERS } from '../../src/emulator/throttling.js';
+import { GLOBAL_BUCKET_FACTOR, NETWORK_READ_LIMIT, RATE_LIMIT_HEADERS, type BucketState } from '../../src/emulator/throttling.js';
 import { DEFAULT_READ_BUCKET, TokenBucket } from '../../src/emulator/token-bucket.js';
 import { arm, fakeClock, gatewayPath, getToken, start } from './helpers.js';
 
@@ -223,7 +223,7 @@ describe("ARM's 2024 buckets: per principal, global per subscription, tenant", (
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(() => emu.simulateOtherPrincipals({ readsPerSecond: 375 })).toThrow(RangeError);
     emu.simulateOtherPrincipals({ readsPerSecond: 0 });
-    const state = await (await fetch(`${emu.url}/_emulator/throttle`)).json();
+    const state = (await (await fetch(`${emu.url}/_emulator/throttle`)).json()) as { otherReadsPerSecond: number; buckets: BucketState[] };
     expect(state.otherReadsPerSecond).toBe(0);
     expect(state.buckets).toContainEqual({ kind: 'read', scope: subB.toLowerCase(), holder: 'global', remaining: 0, capacity: 3750 });
     expect(state.buckets).toContainEqual({ kind: 'read', scope: 'tenant', holder: emu.clientId.toLowerCase(), remaining: expect.any(Number), capacity: 250 });
@@ -232,7 +232,7 @@ describe("ARM's 2024 buckets: per principal, global per subscription, tenant", (
   it('POST /_emulator/throttle refuses a rate the global bucket cannot sustain, and bodies that are not objects', async () => {
     const tooFast = await fetch(`${emu.url}/_emulator/throttle`, { method: 'POST', body: JSON.stringify({ readsPerSecond: 400 }) });
     expect(tooFast.status).toBe(400);
-    expect((await tooFast.json()).error).toMatch(/less than the global read bucket's refill \(375\/s\), got 400/);
+    expect(((await tooFast.json()) as { error: string }).error).toMatch(/less than the global read bucket's refill \(375\/s\), got 400/);
     expect((await fetch(`${emu.url}/_emulator/throttle`, { method: 'POST', body: '[1]' })).status).toBe(400);
   });
 });

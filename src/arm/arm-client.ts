@@ -16,7 +16,7 @@ import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
 import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
-import { ARM_READ_BUCKET, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
+import { readBudgetFor, remainingReads, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -39,7 +39,7 @@ export interface ArmClientOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   requestTimeoutMs?: number;
-  /** Client-side pacing per subscription; false to send as fast as concurrency allows. */
+  /** Client-side pacing per subscription (default: the endpoint's cloud's, readBudgetFor); false to send as fast as concurrency allows. */
   pacing?: TokenBucketOptions | false;
   /** Receives one line per retry or throttling event (never headers or tokens). */
   log?: (line: string) => void;
@@ -110,7 +110,7 @@ export class ArmClient {
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.log = options.log ?? (() => undefined);
     const clock = options.clock ?? systemClock;
-    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? ARM_READ_BUCKET, clock);
+    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? readBudgetFor(this.endpoint), clock);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
     const retryOptions = {
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -276,8 +276,10 @@ export class ArmClient {
           return { response: await this.sendAttempt(request, next), mark };
         };
         const { response, mark } = gate ? await gate(attempt) : await attempt();
-        const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
-        if (bucket && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining, mark);
+        // A subscription's reads are paced by the lower of ARM's two counts; the subscription
+        // list by its tenant count, which says nothing about any subscription's budget.
+        const remaining = bucket ? remainingReads((name) => response.headers.get(name), sub === undefined) : undefined;
+        if (bucket && remaining !== undefined) bucket.observeRemaining(remaining, mark);
         if (response.status === 429) {
           this.stats.throttled += 1;
           bucket?.observeThrottled();

@@ -82,3 +82,77 @@ describe('pull pacing across subscriptions', () => {
     expect(sentAt[SUB_B]).toEqual([0, 1000]);
   });
 });
+
+/** An ArmClient on a fake ARM that answers every GET with `headers(url)`, recording when each request left. */
+function clientOn(endpoint: string, headers: (url: string) => Record<string, string>, clock = virtualClock()) {
+  const sent: { url: string; at: number }[] = [];
+  const httpClient: HttpClient = {
+    sendRequest: async (request: PipelineRequest) => {
+      sent.push({ url: request.url, at: clock.now() });
+      return { status: 200, headers: createHttpHeaders({ 'content-type': 'application/json', ...headers(request.url) }), request, bodyAsText: '{"value":[]}' };
+    },
+  };
+  const arm = new ArmClient({
+    endpoint,
+    credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    apiVersion: '2026-07-01',
+    clock,
+    httpClient,
+  });
+  /** Runs `work` to the end on virtual time. */
+  const run = async <T>(work: Promise<T>): Promise<T> => {
+    let done = false;
+    const settled = work.finally(() => (done = true));
+    await clock.settle(() => done);
+    return settled;
+  };
+  return { arm, sent, run, clock };
+}
+
+const gateways = (sub: string) => `/subscriptions/${sub}/providers/Microsoft.Network/vpnGateways`;
+const isTenant = (url: string) => !/\/subscriptions\/[^/?]+/.test(url);
+
+describe("pacing by ARM's 2024 headers", () => {
+  it('follows the lower of the principal\'s and the global count: a global bucket drained by other principals paces reads', async () => {
+    // The principal's bucket is nearly full, but other principals have left the global one empty.
+    const { arm, sent, run } = clientOn('https://management.azure.com', () => ({
+      'x-ms-ratelimit-remaining-subscription-reads': '249',
+      'x-ms-ratelimit-remaining-subscription-global-reads': '0',
+    }));
+    await run((async () => {
+      for (let i = 0; i < 3; i++) await arm.get(gateways(SUB_A));
+    })());
+    // One token at a time, at the refill rate (25/s), instead of a burst ARM would answer 429.
+    expect(sent.map((s) => s.at)).toEqual([0, 40, 80]);
+  });
+
+  it('paces the subscription list by its tenant count, which does not hold back any subscription', async () => {
+    const { arm, sent, run } = clientOn('https://management.azure.com', (url): Record<string, string> =>
+      isTenant(url)
+        ? { 'x-ms-ratelimit-remaining-tenant-reads': '0' }
+        : { 'x-ms-ratelimit-remaining-subscription-reads': '249', 'x-ms-ratelimit-remaining-subscription-global-reads': '3749' },
+    );
+    await run(arm.get('/subscriptions', '2022-12-01'));
+    await run(Promise.all([arm.get('/subscriptions', '2022-12-01'), arm.get(gateways(SUB_A)), arm.get(gateways(SUB_A)), arm.get(gateways(SUB_B))]));
+    expect(sent.filter((s) => isTenant(s.url)).map((s) => s.at)).toEqual([0, 40]);
+    expect(sent.filter((s) => !isTenant(s.url)).map((s) => s.at)).toEqual([0, 0, 0]);
+  });
+
+  it.each([
+    ['https://management.azure.com', 250, 40],
+    ['https://management.usgovcloudapi.net', 12_000, 300],
+    ['https://management.chinacloudapi.cn', 12_000, 300],
+  ])("on %s uses that cloud's documented budget: a bucket of %i, one read back every %i ms", async (endpoint, capacity, gapMs) => {
+    // The public cloud's token bucket (250 + 25/s); the sovereign clouds' 12,000 reads an hour.
+    const burst = clientOn(endpoint, () => ({}));
+    await burst.run(Promise.all(Array.from({ length: 252 }, () => burst.arm.get(gateways(SUB_A)))));
+    const times = burst.sent.map((s) => s.at);
+    expect(times.filter((t) => t === 0)).toHaveLength(Math.min(capacity, 252));
+    // Once ARM says the budget is spent, reads come back at the cloud's rate.
+    const spent = clientOn(endpoint, () => ({ 'x-ms-ratelimit-remaining-subscription-reads': '0' }));
+    await spent.run((async () => {
+      for (let i = 0; i < 3; i++) await spent.arm.get(gateways(SUB_A));
+    })());
+    expect(spent.sent.map((s) => s.at)).toEqual([0, gapMs, 2 * gapMs]);
+  });
+});

@@ -16,7 +16,7 @@ import { ArmError, armErrorFromResponse, oneLine } from './arm-error.js';
 import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
-import { readBudgetFor, remainingReads, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
+import { readBudgetFor, remainingReads, retryAfterMs, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -99,6 +99,7 @@ export class ArmClient {
   private readonly httpClient: HttpClient;
   private readonly timeoutMs: number;
   private readonly pacer: SubscriptionPacer | undefined;
+  private readonly clock: Clock;
   private readonly log: (line: string) => void;
   // The retry policy re-sends the same request object: seeing it again means a retry.
   private readonly attempted = new WeakSet<object>();
@@ -109,8 +110,8 @@ export class ArmClient {
     this.apiVersion = options.apiVersion;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.log = options.log ?? (() => undefined);
-    const clock = options.clock ?? systemClock;
-    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? readBudgetFor(this.endpoint), clock);
+    this.clock = options.clock ?? systemClock;
+    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? readBudgetFor(this.endpoint), this.clock);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
     const retryOptions = {
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -282,7 +283,9 @@ export class ArmClient {
         if (bucket && remaining !== undefined) bucket.observeRemaining(remaining, mark);
         if (response.status === 429) {
           this.stats.throttled += 1;
-          bucket?.observeThrottled();
+          // ARM's own bucket is empty when its count says so; a 429 with budget left is a
+          // resource provider's (Microsoft.Network counts per region) and holds back only this request.
+          bucket?.observeThrottled(remaining === 0 ? retryAfterMs(response.headers.get('retry-after'), this.clock.now()) : undefined);
           // The SDK retries a 429 only when it says when; ARM's bucket refills in well under
           // two seconds, so a bare 429 is retried after that rather than failing the scope.
           if (!response.headers.has('retry-after')) response.headers.set('retry-after', '2');

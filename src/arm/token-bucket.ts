@@ -124,10 +124,15 @@ export class TokenBucket {
     if (overestimate > 0) this.lower(this.tokens - overestimate);
   }
 
-  /** ARM answered 429: its bucket is empty whatever we thought. */
-  observeThrottled(): void {
+  /**
+   * ARM answered 429: its bucket is empty whatever we thought. With `retryAfterMs` (ARM's own
+   * count said 0, so the 429 is the subscription's budget, not one request's), nothing more is
+   * sent to the subscription before then: ARM does not process requests sent before Retry-After
+   * has elapsed, and answers them with a new one.
+   */
+  observeThrottled(retryAfterMs?: number): void {
     this.refill();
-    this.lower(0);
+    this.lower(retryAfterMs !== undefined && retryAfterMs > 0 ? 1 - (retryAfterMs / 1000) * this.options.refillPerSecond : 0);
   }
 
   /** Tokens available now (fractional). */
@@ -160,6 +165,15 @@ export class TokenBucket {
     this.tokens = Math.min(this.options.capacity, this.tokens + elapsed * this.options.refillPerSecond);
     this.updatedAt = now;
   }
+}
+
+/** Retry-After in ms from `now`: whole seconds, or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 /** One bucket per subscription (and one for tenant-level calls such as the subscription list). */

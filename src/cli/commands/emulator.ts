@@ -118,7 +118,7 @@ export function describeEmulator(emulator: Emulator): string {
     `# vpnsync ARM emulator: ${emulator.url}`,
     `# Entra authority host: ${emulator.authorityHost} (tenant ${emulator.tenantId})`,
     emulator.caCertPath ? `# CA certificate: ${emulator.caCertPath}` : '# Plain HTTP: no CA certificate (the Azure SDK token credentials need https)',
-    `# Test hooks: ${emulator.url}/_emulator/stats, /_emulator/tick, /_emulator/links`,
+    `# Test hooks: ${emulator.url}/_emulator/stats, /_emulator/tick, /_emulator/links, /_emulator/throttle (other principals)`,
     '# Point vpnsync (or any Azure SDK client) at it:',
     ...Object.entries(emulator.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
   ];

@@ -18,7 +18,7 @@ import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
 import { parseRetryAfterMs } from './retry-after.js';
-import { ARM_READ_BUCKET, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
+import { readBudgetFor, remainingReads, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -41,7 +41,7 @@ export interface ArmClientOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   requestTimeoutMs?: number;
-  /** Client-side pacing per subscription; false to send as fast as concurrency allows. */
+  /** Client-side pacing per subscription (default: the endpoint's cloud's, readBudgetFor); false to send as fast as concurrency allows. */
   pacing?: TokenBucketOptions | false;
   /** Receives one line per retry or throttling event (never headers or tokens). */
   log?: (line: string) => void;
@@ -110,6 +110,7 @@ export class ArmClient {
   private readonly httpClient: HttpClient;
   private readonly timeoutMs: number;
   private readonly pacer: SubscriptionPacer | undefined;
+  private readonly clock: Clock;
   private readonly log: (line: string) => void;
   // The retry policy re-sends the same request object: seeing it again means a retry.
   private readonly attempted = new WeakSet<object>();
@@ -120,8 +121,8 @@ export class ArmClient {
     this.apiVersion = options.apiVersion;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.log = options.log ?? (() => undefined);
-    const clock = options.clock ?? systemClock;
-    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? ARM_READ_BUCKET, clock);
+    this.clock = options.clock ?? systemClock;
+    this.pacer = options.pacing === false ? undefined : new SubscriptionPacer(options.pacing ?? readBudgetFor(this.endpoint), this.clock);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
     const retryOptions = {
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -136,7 +137,7 @@ export class ArmClient {
 
     this.actionPipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: 'vpnsync' } });
     this.actionPipeline.removePolicy({ phase: 'Retry' });
-    this.actionPipeline.addPolicy(retryPolicy([actionThrottlingStrategy(clock)], { maxRetries: retryOptions.maxRetries }), { phase: 'Retry' });
+    this.actionPipeline.addPolicy(retryPolicy([actionThrottlingStrategy(this.clock)], { maxRetries: retryOptions.maxRetries }), { phase: 'Retry' });
     this.actionPipeline.addPolicy(this.attemptPolicy(), { afterPhase: 'Retry' });
     this.actionPipeline.addPolicy(auth);
   }
@@ -301,11 +302,15 @@ export class ArmClient {
           return { response: await this.sendAttempt(request, next), mark };
         };
         const { response, mark } = gate ? await gate(attempt) : await attempt();
-        const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads'));
-        if (bucket && response.headers.has('x-ms-ratelimit-remaining-subscription-reads')) bucket.observeRemaining(remaining, mark);
+        // A subscription's reads are paced by the lower of ARM's two counts; the subscription
+        // list by its tenant count, which says nothing about any subscription's budget.
+        const remaining = bucket ? remainingReads((name) => response.headers.get(name), sub === undefined) : undefined;
+        if (bucket && remaining !== undefined) bucket.observeRemaining(remaining, mark);
         if (response.status === 429) {
           this.stats.throttled += 1;
-          bucket?.observeThrottled();
+          // ARM's own bucket is empty when its count says so; a 429 with budget left is a
+          // resource provider's (Microsoft.Network counts per region) and holds back only this request.
+          bucket?.observeThrottled(remaining === 0 ? parseRetryAfterMs(response.headers.get('retry-after'), this.clock.now()) : undefined);
           // The SDK retries a 429 only when it says when; ARM's bucket refills in well under
           // two seconds, so a bare 429 is retried after that rather than failing the scope.
           if (!response.headers.has('retry-after')) response.headers.set('retry-after', '2');

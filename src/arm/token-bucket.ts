@@ -1,14 +1,54 @@
 import type { Clock } from './clock.js';
 
 /**
- * ARM's read limit per subscription and principal (token bucket, since 2024): 250 requests,
- * refilled at 25 per second. https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling
+ * ARM's read limit per subscription and principal on the public cloud (token bucket, since
+ * 2024): 250 requests, refilled at 25 per second. https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling
  */
 export const ARM_READ_BUCKET = { capacity: 250, refillPerSecond: 25 } as const;
+
+/**
+ * The sovereign clouds (US Government, China) still document the hourly model: 12,000 reads
+ * per hour per principal and subscription. As a bucket: the hour's whole budget may go at once
+ * (as the hourly count allows), and it comes back at 12,000 per hour, the documented long-run
+ * rate. What ARM has already counted this hour, from earlier runs or other tools, arrives in
+ * x-ms-ratelimit-remaining-subscription-reads and lowers the bucket (observeRemaining).
+ */
+export const SOVEREIGN_READ_BUCKET = { capacity: 12_000, refillPerSecond: 12_000 / 3600 } as const;
+
+/** ARM hosts of the clouds that still throttle by the hour. */
+export const SOVEREIGN_ARM_HOSTS: readonly string[] = ['management.usgovcloudapi.net', 'management.chinacloudapi.cn'];
 
 export interface TokenBucketOptions {
   capacity: number;
   refillPerSecond: number;
+}
+
+/** The read budget ARM documents for the cloud an endpoint belongs to (the public cloud's for any other host, the emulator's included). */
+export function readBudgetFor(endpoint: string | URL): TokenBucketOptions {
+  const host = new URL(endpoint).hostname.toLowerCase().replace(/\.$/, '');
+  return SOVEREIGN_ARM_HOSTS.includes(host) ? { ...SOVEREIGN_READ_BUCKET } : { ...ARM_READ_BUCKET };
+}
+
+/** The headers in which ARM says how many reads are left. */
+export const READ_LIMIT_HEADERS = {
+  /** The principal's bucket for the subscription. */
+  subscription: 'x-ms-ratelimit-remaining-subscription-reads',
+  /** The subscription's global bucket, shared by all principals (since 2024). */
+  global: 'x-ms-ratelimit-remaining-subscription-global-reads',
+  /** The principal's tenant-level bucket (the subscription list). */
+  tenant: 'x-ms-ratelimit-remaining-tenant-reads',
+} as const;
+
+/**
+ * What is left of the read budget a response's request drew on: for a tenant-level request its
+ * tenant header; for a subscription's, the lower of the principal's and the global header (a
+ * request needs a token from both, and other principals may have drained the global one).
+ * Undefined when the answer says nothing.
+ */
+export function remainingReads(header: (name: string) => string | undefined, tenantLevel: boolean): number | undefined {
+  const names = tenantLevel ? [READ_LIMIT_HEADERS.tenant] : [READ_LIMIT_HEADERS.subscription, READ_LIMIT_HEADERS.global];
+  const counts = names.map((name) => header(name)?.trim()).filter((v): v is string => v !== undefined && /^\d+$/.test(v)).map(Number);
+  return counts.length > 0 ? Math.min(...counts) : undefined;
 }
 
 /** A bucket's count as one request left (TokenBucket.mark). */
@@ -62,8 +102,8 @@ export class TokenBucket {
   }
 
   /**
-   * ARM's `x-ms-ratelimit-remaining-subscription-reads`: never believe we have more than ARM
-   * says. With the request's `mark` the two counts are compared at the same moment — ARM
+   * What ARM says is left (remainingReads: the lower of the principal's and the global count):
+   * never believe we have more than ARM says. With the request's `mark` the two counts are compared at the same moment — ARM
    * counted the request as it arrived — so tokens refilled, or taken by other requests, while
    * the answer travelled back are not mistaken for a difference, and a shortfall already
    * corrected on another answer is not corrected twice. ARM's count is whole tokens, rounded
@@ -84,10 +124,15 @@ export class TokenBucket {
     if (overestimate > 0) this.lower(this.tokens - overestimate);
   }
 
-  /** ARM answered 429: its bucket is empty whatever we thought. */
-  observeThrottled(): void {
+  /**
+   * ARM answered 429: its bucket is empty whatever we thought. With `retryAfterMs` (ARM's own
+   * count said 0, so the 429 is the subscription's budget, not one request's), nothing more is
+   * sent to the subscription before then: ARM does not process requests sent before Retry-After
+   * has elapsed, and answers them with a new one.
+   */
+  observeThrottled(retryAfterMs?: number): void {
     this.refill();
-    this.lower(0);
+    this.lower(retryAfterMs !== undefined && retryAfterMs > 0 ? 1 - (retryAfterMs / 1000) * this.options.refillPerSecond : 0);
   }
 
   /** Tokens available now (fractional). */

@@ -30,6 +30,18 @@ export function numberIn(flag: string, min: number, max: number): (value: unknow
   };
 }
 
+/** A yargs `coerce` for a rate or size that only has to be positive: "Expected --read-refill to be a number greater than 0, got 'x'". */
+export function positiveNumber(flag: string): (value: unknown) => number | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    const text = String(last).trim();
+    const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`Expected ${flag} to be a number greater than 0, got '${String(last)}'`);
+    return n;
+  };
+}
+
 /** A yargs `coerce` for string options that must match a pattern. */
 export function matching(flag: string, pattern: RegExp, expected: string): (value: unknown) => string | undefined {
   return (value) => {

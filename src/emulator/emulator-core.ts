@@ -20,7 +20,18 @@ import type { PagingOptions } from './paging.js';
 import { createRng, deriveSeed, type Rng } from './prng.js';
 import type { SubscriptionState } from './subscription-states.js';
 import { StatsCollector, type EmulatorStats } from './stats.js';
-import { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET, Throttle, type BucketSettings } from './token-bucket.js';
+import {
+  networkRegionOf,
+  otherPrincipalsLoadFromJson,
+  retryAfterValue,
+  Throttle,
+  throttledResponse,
+  unthrottledVerdict,
+  type BucketState,
+  type OtherPrincipalsLoad,
+  type RetryAfterFormat,
+  type ThrottleSettings,
+} from './throttling.js';
 import { TokenService } from './token-service.js';
 
 /** Settings the core runs with (start-emulator resolves them from EmulatorOptions). */
@@ -29,7 +40,9 @@ export interface CoreSettings {
   paging: PagingOptions;
   sharedKeys: boolean;
   latency: { fixedMs: number; jitterMs: number };
-  throttle: false | { read: BucketSettings; write: BucketSettings };
+  throttle: false | ThrottleSettings;
+  /** How 429s (from buckets and injected faults) say when to retry. */
+  retryAfterFormat: RetryAfterFormat;
   lro: LroSettings & {
     conflictOnConcurrent: boolean;
     /**
@@ -104,7 +117,7 @@ export class EmulatorCore {
     });
     this.faults = new FaultInjector(faults, createRng(deriveSeed(settings.seed, 'faults')));
     this.latencyRng = createRng(deriveSeed(settings.seed, 'latency'));
-    this.throttle = settings.throttle ? new Throttle(settings.throttle.read, settings.throttle.write, settings.now) : undefined;
+    this.throttle = settings.throttle ? new Throttle(settings.throttle, settings.now) : undefined;
     this.lro = new LroManager(settings.lro, settings.now, (op) => this.completeAction(op));
   }
 
@@ -187,6 +200,24 @@ export class EmulatorCore {
     this.throttle?.fillAll();
   }
 
+  /** The throttling buckets made so far and other principals' steady read rate; undefined when throttling is off. */
+  throttleState(): { otherReadsPerSecond: number; buckets: BucketState[] } | undefined {
+    return this.throttle ? { otherReadsPerSecond: this.throttle.otherReadsPerSecond, buckets: this.throttle.state() } : undefined;
+  }
+
+  /**
+   * Other principals' reads on the global read buckets: `reads` at once (on `subscriptionId`, or
+   * every subscription of the fleet) and/or a steady `readsPerSecond` on every subscription.
+   * Throws RangeError for a rate the global bucket cannot sustain, Error when throttling is off.
+   */
+  simulateOtherPrincipals(load: OtherPrincipalsLoad): { drawn: Record<string, number>; otherReadsPerSecond: number } {
+    if (!this.throttle) throw new Error('throttling is off');
+    if (load.readsPerSecond !== undefined) this.throttle.setOtherReadsPerSecond(load.readsPerSecond);
+    const subscriptions = load.subscriptionId !== undefined ? [load.subscriptionId] : this.fleet.subscriptions.values().map((s) => s.subscriptionId);
+    const drawn = load.reads !== undefined ? this.throttle.drawForOthers(subscriptions, load.reads) : {};
+    return { drawn, otherReadsPerSecond: this.throttle.otherReadsPerSecond };
+  }
+
   /** The whole fleet in the fleet-file format. */
   fleetJson(): unknown {
     return serializeFleet(this.fleet, this.serialize);
@@ -237,35 +268,16 @@ export class EmulatorCore {
       return finish(invalidApiVersion(apiVersion, route.apiVersions, route.resourceType));
     }
 
-    // Throttling: one bucket per subscription (tenant-level reads share a 'tenant' bucket).
-    const scope = route.subscriptionId?.toLowerCase() ?? 'tenant';
-    const rateHeader =
-      route.bucket === 'write'
-        ? 'x-ms-ratelimit-remaining-subscription-writes'
-        : route.subscriptionId
-          ? 'x-ms-ratelimit-remaining-subscription-reads'
-          : 'x-ms-ratelimit-remaining-tenant-reads';
-    let remaining: number;
-    if (this.throttle) {
-      const taken = this.throttle.take(route.bucket, scope);
-      if (!taken.ok) {
-        return finish(
-          armError(
-            429,
-            'SubscriptionRequestsThrottled',
-            `Number of '${route.bucket}' requests for subscription '${route.subscriptionId ?? 'tenant'}' actor '${this.settings.clientId}' exceeded. Please try again after '${taken.retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
-            { 'retry-after': String(taken.retryAfterSeconds), [rateHeader]: '0' },
-          ),
-          { delayMs: this.baseLatency() },
-        );
-      }
-      remaining = taken.remaining;
-      this.stats.tokenTaken(route.bucket, scope);
-    } else {
-      // Unthrottled: report a full bucket, as a quiet subscription would.
-      remaining = route.bucket === 'write' ? DEFAULT_WRITE_BUCKET.capacity : DEFAULT_READ_BUCKET.capacity;
+    // Throttling (throttling.ts): the caller's and the global bucket of the subscription (the
+    // tenant's for tenant-level reads), then Microsoft.Network's own read limit.
+    const throttled = { kind: route.bucket, principal: this.tokens.principalOf(req.headers.authorization) ?? this.settings.clientId, subscriptionId: route.subscriptionId, networkRegion: networkRegionOf(route, this.fleet) };
+    const verdict = this.throttle?.take(throttled) ?? unthrottledVerdict(throttled);
+    if (!verdict.ok) {
+      const options = { tenantId: this.settings.tenantId, retryAfterFormat: this.settings.retryAfterFormat, now: this.settings.now() };
+      return finish(throttledResponse(verdict, throttled, options), { delayMs: this.baseLatency() });
     }
-    const rateHeaders = { [rateHeader]: String(remaining) };
+    if (this.throttle) this.stats.tokenTaken(route.bucket, route.subscriptionId?.toLowerCase() ?? 'tenant');
+    const rateHeaders = verdict.headers;
 
     const kinds = route.isList ? LIST_FAULTS : ARM_FAULTS;
     const hits = this.faults.has(kinds) ? this.faults.roll(faultTarget(pathLower, route), kinds) : [];
@@ -355,7 +367,7 @@ export class EmulatorCore {
             fault.status ?? 429,
             'TooManyRequests',
             `The request is being throttled as the limit has been reached for operation type - ${route.bucket === 'read' ? 'Read' : 'Write'}. Please retry after ${fault.retryAfterSeconds ?? 1} seconds.`,
-            { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+            { 'retry-after': retryAfterValue(fault.retryAfterSeconds ?? 1, this.settings.retryAfterFormat, this.settings.now()) },
           ),
         );
       case '403':
@@ -499,6 +511,15 @@ export class EmulatorCore {
         return { status: 200, body: this.links() };
       case 'GET fleet':
         return { status: 200, body: this.fleetJson() };
+      case 'GET throttle':
+        return this.throttle ? { status: 200, body: this.throttleState() } : { status: 409, body: { error: 'throttling is off' } };
+      case 'POST throttle': {
+        try {
+          return { status: 200, body: this.simulateOtherPrincipals(otherPrincipalsLoadFromJson(body)) };
+        } catch (error) {
+          return { status: this.throttle ? 400 : 409, body: { error: (error as Error).message } };
+        }
+      }
       case 'GET faults':
         return { status: 200, body: this.faults.rules().map(faultRuleToJson) };
       case 'PUT faults':
@@ -528,6 +549,8 @@ export const CONTROL_ENDPOINTS: readonly string[] = [
   'GET /_emulator/fleet',
   'GET /_emulator/faults',
   'PUT /_emulator/faults',
+  'GET /_emulator/throttle',
+  'POST /_emulator/throttle {"reads"?: N, "readsPerSecond"?: R, "subscriptionId"?: S}',
 ];
 
 function faultTarget(pathLower: string, route: ArmRoute): { path: string; names: string[] } {

@@ -7,6 +7,7 @@ export { DEFAULT_MUTATION_RATES, type Mutation, type MutationKind, type Mutation
 export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRule } from './faults.js';
 export type { EmulatorStats, ChainLevel } from './stats.js';
 export { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET, type BucketSettings } from './token-bucket.js';
+export { GLOBAL_BUCKET_FACTOR, NETWORK_READ_LIMIT, RATE_LIMIT_HEADERS, type BucketState, type OtherPrincipalsLoad, type RetryAfterFormat } from './throttling.js';
 export { DEFAULT_LRO_SETTINGS } from './lro.js';
 export { NETWORK_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from './api-versions.js';
 export { ensureCertificates, CERT_FILES, type TlsMaterial } from './certificates.js';

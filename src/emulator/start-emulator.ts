@@ -14,6 +14,7 @@ import type { Mutation, MutationRates } from './fleet-mutator.js';
 import { DEFAULT_LRO_SETTINGS, LRO_POLLING_MODES, type LroPolling } from './lro.js';
 import { SUBSCRIPTION_STATES, type SubscriptionState } from './subscription-states.js';
 import type { EmulatorStats } from './stats.js';
+import { networkReadBucket, type BucketState, type OtherPrincipalsLoad, type RetryAfterFormat, type ThrottleSettings } from './throttling.js';
 import { DEFAULT_READ_BUCKET, DEFAULT_WRITE_BUCKET } from './token-bucket.js';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID, DEFAULT_TOKEN_LIFETIME_SECONDS } from './token-service.js';
 
@@ -44,8 +45,25 @@ export interface EmulatorOptions {
   port?: number;
   /** Directory for the CA and server certificate; reused when it already holds them. Default: a fresh temp dir. */
   certDir?: string;
-  /** ARM throttling; false turns it off. Defaults: reads 250 + 25/s, actions 200 + 10/s, per subscription. */
-  throttle?: false | { readCapacity?: number; readRefillPerSecond?: number; writeCapacity?: number; writeRefillPerSecond?: number };
+  /**
+   * ARM throttling; false turns it off. Defaults: per principal and subscription, reads 250 + 25/s
+   * and actions 200 + 10/s; per subscription, global buckets 15 times those; tenant-level reads
+   * as subscription reads; Microsoft.Network 10,000 reads per subscription and region per 5
+   * minutes (`networkReadsPer5Minutes`, false for none); no other principals' reads
+   * (`otherReadsPerSecond`: taken steadily from every global read bucket, less than its refill).
+   */
+  throttle?:
+    | false
+    | {
+        readCapacity?: number;
+        readRefillPerSecond?: number;
+        writeCapacity?: number;
+        writeRefillPerSecond?: number;
+        networkReadsPer5Minutes?: number | false;
+        otherReadsPerSecond?: number;
+      };
+  /** How 429s say when to retry: 'seconds' (default, as ARM does) or 'http-date' (Retry-After: <HTTP-date>). */
+  retryAfterFormat?: RetryAfterFormat;
   /** Latency added to every ARM response; default none. */
   latency?: { fixedMs?: number; jitterMs?: number };
   /** Fault rules (see FaultRule). */
@@ -122,6 +140,10 @@ export interface Emulator {
   setFaults(faults: FaultRule[]): void;
   /** Puts a subscription in another state (Warned, PastDue, Disabled: actions refused; Enabled again). */
   setSubscriptionState(subscriptionId: string, state: SubscriptionState): void;
+  /** The throttling buckets made so far (what each holds) and other principals' read rate; undefined when throttling is off. */
+  throttleState(): { otherReadsPerSecond: number; buckets: BucketState[] } | undefined;
+  /** Simulates other principals reading from the global read buckets (see POST /_emulator/throttle); throws when throttling is off or the rate is too high. */
+  simulateOtherPrincipals(load: OtherPrincipalsLoad): { drawn: Record<string, number>; otherReadsPerSecond: number };
   /** Stops the server (hung responses are cut) and the mutation timer. */
   close(): Promise<void>;
 }
@@ -153,10 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     check(SUBSCRIPTION_STATES.includes(state), `subscriptionStates: state must be one of ${SUBSCRIPTION_STATES.join(', ')}, got '${String(state)}'`);
     check(fleet.subscriptions.get(subscriptionId) !== undefined, `subscriptionStates: no subscription '${subscriptionId}' in the fleet`);
   }
-  const throttle = options.throttle === false ? false : {
-    read: { capacity: options.throttle?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options.throttle?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond },
-    write: { capacity: options.throttle?.writeCapacity ?? DEFAULT_WRITE_BUCKET.capacity, refillPerSecond: options.throttle?.writeRefillPerSecond ?? DEFAULT_WRITE_BUCKET.refillPerSecond },
-  };
+  const throttle = resolveThrottle(options.throttle);
   const core = new EmulatorCore(
     fleet,
     {
@@ -165,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sharedKeys: options.returnSharedKeys ?? false,
       latency: { fixedMs: options.latency?.fixedMs ?? 0, jitterMs: options.latency?.jitterMs ?? 0 },
       throttle,
+      retryAfterFormat: options.retryAfterFormat ?? 'seconds',
       lro: {
         polls: lroPolls,
         ...(options.lro?.seconds !== undefined ? { seconds: options.lro.seconds } : {}),
@@ -243,6 +263,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     fleetJson: () => core.fleetJson(),
     setFaults: (faults) => core.faults.setRules(faults),
     setSubscriptionState: (subscriptionId, state) => core.setSubscriptionState(subscriptionId, state),
+    throttleState: () => core.throttleState(),
+    simulateOtherPrincipals: (load) => core.simulateOtherPrincipals(load),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         if (mutateTimer) clearInterval(mutateTimer);
@@ -323,6 +345,21 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The buckets for EmulatorOptions.throttle; throws RangeError (via Throttle) for other principals' rate. */
+function resolveThrottle(options: EmulatorOptions['throttle']): false | ThrottleSettings {
+  if (options === false) return false;
+  const read = { capacity: options?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond };
+  const network = options?.networkReadsPer5Minutes;
+  check(network === undefined || network === false || (Number.isInteger(network) && network >= 1), 'throttle.networkReadsPer5Minutes must be false or an integer ≥ 1');
+  return {
+    read,
+    write: { capacity: options?.writeCapacity ?? DEFAULT_WRITE_BUCKET.capacity, refillPerSecond: options?.writeRefillPerSecond ?? DEFAULT_WRITE_BUCKET.refillPerSecond },
+    tenantRead: read,
+    networkRead: network === false ? false : networkReadBucket(network),
+    otherReadsPerSecond: options?.otherReadsPerSecond ?? 0,
+  };
 }
 
 function check(condition: boolean, message: string): void {

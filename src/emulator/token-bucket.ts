@@ -1,8 +1,8 @@
 /**
- * ARM's throttling model (since 2024): a token bucket per subscription and principal, one for
- * reads and a smaller one for writes/actions. Each request takes a token; tokens refill
- * continuously; an empty bucket answers 429 with Retry-After. Time comes from an injected
- * clock so tests can drain and refill a bucket without sleeping.
+ * One token bucket, the unit of ARM's throttling model (since 2024): each request takes a token;
+ * tokens refill continuously up to the bucket's size; an empty bucket answers 429 with
+ * Retry-After. Time comes from an injected clock so tests can drain and refill a bucket without
+ * sleeping. throttling.ts puts the buckets together as ARM does.
  */
 
 /** Bucket settings. */
@@ -34,13 +34,26 @@ export class TokenBucket {
 
   /** Takes one token if there is one; otherwise says how many whole seconds until there will be. */
   take(): TakeResult {
+    const wait = this.secondsUntilToken();
+    if (wait > 0) return { ok: false, retryAfterSeconds: wait };
+    this.tokens -= 1;
+    return { ok: true, remaining: Math.floor(this.tokens) };
+  }
+
+  /** 0 if a token is there now; otherwise the whole seconds (at least 1) until one will be. */
+  secondsUntilToken(): number {
     this.refill();
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true, remaining: Math.floor(this.tokens) };
-    }
+    if (this.tokens >= 1) return 0;
     const seconds = this.settings.refillPerSecond > 0 ? Math.ceil((1 - this.tokens) / this.settings.refillPerSecond) : 3600;
-    return { ok: false, retryAfterSeconds: Math.max(1, seconds) };
+    return Math.max(1, seconds);
+  }
+
+  /** Takes up to `count` whole tokens at once (requests of other principals); returns how many it took. */
+  draw(count: number): number {
+    this.refill();
+    const taken = Math.max(0, Math.min(Math.floor(count), Math.floor(this.tokens)));
+    this.tokens -= taken;
+    return taken;
   }
 
   /** Whole tokens available now. */
@@ -60,36 +73,5 @@ export class TokenBucket {
     const elapsed = Math.max(0, t - this.last) / 1000;
     this.last = t;
     this.tokens = Math.min(this.settings.capacity, this.tokens + elapsed * this.settings.refillPerSecond);
-  }
-}
-
-/** Buckets keyed by scope (lower-cased subscription id, or the tenant for tenant-level reads). */
-export class Throttle {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(
-    readonly read: BucketSettings,
-    readonly write: BucketSettings,
-    private readonly now: () => number,
-  ) {}
-
-  /** Takes a token from the read or write bucket of `scope`. */
-  take(kind: 'read' | 'write', scope: string): TakeResult {
-    return this.bucket(kind, scope).take();
-  }
-
-  /** Fills every bucket (used by Emulator.refillBuckets to start a clean measurement). */
-  fillAll(): void {
-    for (const bucket of this.buckets.values()) bucket.fill();
-  }
-
-  private bucket(kind: 'read' | 'write', scope: string): TokenBucket {
-    const key = `${kind}:${scope.toLowerCase()}`;
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(kind === 'read' ? this.read : this.write, this.now);
-      this.buckets.set(key, bucket);
-    }
-    return bucket;
   }
 }

@@ -124,6 +124,14 @@ export class TokenService {
     return undefined;
   }
 
+  /** The principal a valid bearer token was issued to (its `oid`, which ARM throttles by); undefined for any other header. */
+  principalOf(authorization: string | undefined): string | undefined {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    const claims = token ? this.verify(token) : undefined;
+    const oid = claims?.['oid'] ?? claims?.['appid'];
+    return typeof oid === 'string' ? oid : undefined;
+  }
+
   /** The WWW-Authenticate header ARM sends with a 401. */
   wwwAuthenticate(rejection: TokenRejection): string {
     const description = rejection.message.replace(/"/g, "'");

@@ -83,6 +83,12 @@ describe('vpnsync emulator', () => {
     expect(r.emulator!.links().length).toBeGreaterThanOrEqual(6);
   });
 
+  it('--network-read-limit, --other-reads-per-second and --retry-after-format reach the emulator', async () => {
+    const r = await run(['--network-read-limit', '500', '--other-reads-per-second', '100', '--retry-after-format', 'http-date']);
+    expect(r.options).toMatchObject({ throttle: { networkReadsPer5Minutes: 500, otherReadsPerSecond: 100 }, retryAfterFormat: 'http-date' });
+    expect(r.emulator!.throttleState()?.otherReadsPerSecond).toBe(100);
+  });
+
   it('--http serves plain HTTP and says the SDK credentials need https; --no-throttle turns throttling off', async () => {
     const r = await run(['--http', '--no-throttle']);
     expect(r.options).toMatchObject({ protocol: 'http', throttle: false });
@@ -107,7 +113,11 @@ describe('vpnsync emulator', () => {
     [['--mutate-every', '0'], "Expected --mutate-every to be a number from 0.01 to 86400, got '0'"],
     [['--fault', 'meteor:*'], /^Expected --fault to look like KIND\[=VALUE\]:MATCH\[:RATE\[:COUNT\]\] \(KIND one of latency, 5xx, .*\), got 'meteor:\*'$/],
     [['--fault', '5xx:*:7'], /^Expected --fault to look like .* \(RATE is a probability from 0 to 1\), got '5xx:\*:7'$/],
-    [['--no-throttle', '--read-capacity', '5'], 'Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill), got both'],
+    [['--network-read-limit', '0'], "Expected --network-read-limit to be an integer from 1 to 100000000, got '0'"],
+    [['--other-reads-per-second', 'many'], "Expected --other-reads-per-second to be a number from 0 to 15000000, got 'many'"],
+    [['--other-reads-per-second', '400'], "other principals' reads per second must be at least 0 and less than the global read bucket's refill (375/s), got 400"],
+    [['--no-throttle', '--other-reads-per-second', '5'], /^Expected either --no-throttle or bucket settings \(.*\), got both$/],
+    [['--no-throttle', '--read-capacity', '5'], 'Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill, --network-read-limit, --other-reads-per-second), got both'],
     [['--http', '--cert-dir', '/tmp/x'], 'Expected either --http or --cert-dir (plain HTTP needs no certificate), got both'],
     [['--fleet-file', 'f.json', '--connections', '3'], 'Expected either --fleet-file or fleet sizes (--subscriptions, --resource-groups, --gateways, --connections, --links), got both'],
     [['--fleet-file', '/nonexistent/fleet.json'], /^Cannot read fleet file '\/nonexistent\/fleet\.json'/],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/arm/clock.js';
-import { ARM_READ_BUCKET, TokenBucket } from '../../src/arm/token-bucket.js';
+import { ARM_READ_BUCKET, remainingReads, SOVEREIGN_READ_BUCKET, TokenBucket } from '../../src/arm/token-bucket.js';
+import { readBudget } from '../../src/cli/arm-options.js';
 
 /** A clock that only moves when something sleeps on it: no real time passes. */
 function fakeClock(): Clock & { slept: number[] } {
@@ -83,3 +84,28 @@ describe('TokenBucket', () => {
   });
 });
 
+
+describe('the read budget per cloud', () => {
+  it('defaults to the cloud the endpoint belongs to; --read-bucket and --read-refill override either part', () => {
+    expect(readBudget({}, 'https://management.azure.com')).toEqual({ capacity: 250, refillPerSecond: 25 });
+    // The emulator (or any other host) behaves as the public cloud does.
+    expect(readBudget({}, 'https://127.0.0.1:8443')).toEqual(ARM_READ_BUCKET);
+    // 12,000 reads an hour: the hour's budget at once, back at 10/3 per second.
+    expect(readBudget({}, 'https://management.usgovcloudapi.net')).toEqual({ capacity: 12_000, refillPerSecond: 12_000 / 3600 });
+    expect(readBudget({}, 'https://MANAGEMENT.chinacloudapi.cn.')).toEqual(SOVEREIGN_READ_BUCKET);
+    expect(readBudget({ 'read-refill': 2 }, 'https://management.usgovcloudapi.net')).toEqual({ capacity: 12_000, refillPerSecond: 2 });
+    expect(readBudget({ 'read-bucket': 40, 'read-refill': 4 }, 'https://management.azure.com')).toEqual({ capacity: 40, refillPerSecond: 4 });
+  });
+});
+
+describe("ARM's counts of reads left", () => {
+  const headers = (h: Record<string, string>) => (name: string) => h[name];
+  it("is the lower of the principal's and the global count for a subscription, the tenant count for the subscription list", () => {
+    const both = { 'x-ms-ratelimit-remaining-subscription-reads': '249', 'x-ms-ratelimit-remaining-subscription-global-reads': '12', 'x-ms-ratelimit-remaining-tenant-reads': '3' };
+    expect(remainingReads(headers(both), false)).toBe(12);
+    expect(remainingReads(headers(both), true)).toBe(3);
+    expect(remainingReads(headers({ 'x-ms-ratelimit-remaining-subscription-reads': '11999' }), false)).toBe(11_999);
+    expect(remainingReads(headers({ 'x-ms-ratelimit-remaining-subscription-reads': '249' }), true)).toBeUndefined();
+    expect(remainingReads(headers({ 'x-ms-ratelimit-remaining-subscription-reads': 'lots' }), false)).toBeUndefined();
+  });
+});

@@ -26,6 +26,9 @@ export interface EmulatorArgs {
   readRefill?: number | undefined;
   writeCapacity?: number | undefined;
   writeRefill?: number | undefined;
+  networkReadLimit?: number | undefined;
+  otherReadsPerSecond?: number | undefined;
+  retryAfterFormat?: 'seconds' | 'http-date' | undefined;
   lroPolls?: number | undefined;
   lroSeconds?: number | undefined;
   retryAfter?: number | undefined;
@@ -100,14 +103,22 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs): EmulatorOptions {
   if (args.latencyMs !== undefined || args.jitterMs !== undefined) {
     options.latency = { fixedMs: args.latencyMs ?? 0, jitterMs: args.jitterMs ?? 0 };
   }
-  const bucket = { readCapacity: args.readCapacity, readRefillPerSecond: args.readRefill, writeCapacity: args.writeCapacity, writeRefillPerSecond: args.writeRefill };
+  const bucket = {
+    readCapacity: args.readCapacity,
+    readRefillPerSecond: args.readRefill,
+    writeCapacity: args.writeCapacity,
+    writeRefillPerSecond: args.writeRefill,
+    networkReadsPer5Minutes: args.networkReadLimit,
+    otherReadsPerSecond: args.otherReadsPerSecond,
+  };
   const bucketSet = Object.entries(bucket).filter(([, v]) => v !== undefined);
   if (args.throttle === false) {
-    if (bucketSet.length > 0) throw new UsageError('Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill), got both');
+    if (bucketSet.length > 0) throw new UsageError('Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill, --network-read-limit, --other-reads-per-second), got both');
     options.throttle = false;
   } else if (bucketSet.length > 0) {
     options.throttle = Object.fromEntries(bucketSet) as EmulatorOptions['throttle'];
   }
+  if (args.retryAfterFormat !== undefined) options.retryAfterFormat = args.retryAfterFormat;
   const lro: NonNullable<EmulatorOptions['lro']> = {};
   if (args.lroPolls !== undefined) lro.polls = args.lroPolls;
   if (args.lroSeconds !== undefined) lro.seconds = args.lroSeconds;
@@ -130,7 +141,7 @@ export function describeEmulator(emulator: Emulator): string {
     `# vpnsync ARM emulator: ${emulator.url}`,
     `# Entra authority host: ${emulator.authorityHost} (tenant ${emulator.tenantId})`,
     emulator.caCertPath ? `# CA certificate: ${emulator.caCertPath}` : '# Plain HTTP: no CA certificate (the Azure SDK token credentials need https)',
-    `# Test hooks: ${emulator.url}/_emulator/stats, /_emulator/tick, /_emulator/links`,
+    `# Test hooks: ${emulator.url}/_emulator/stats, /_emulator/tick, /_emulator/links, /_emulator/throttle (other principals)`,
     '# Point vpnsync (or any Azure SDK client) at it:',
     ...Object.entries(emulator.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
   ];
@@ -183,11 +194,14 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         .option('cert-dir', { type: 'string', describe: 'Directory for the CA and server certificate; reused if it holds them (default: a new temp dir)' })
         .option('latency-ms', { type: 'string', describe: 'Fixed latency added to every ARM response', coerce: integerIn('--latency-ms', 0, 600000) })
         .option('jitter-ms', { type: 'string', describe: 'Random extra latency, 0 to this many ms', coerce: integerIn('--jitter-ms', 0, 600000) })
-        .option('throttle', { type: 'boolean', describe: 'ARM throttling (per-subscription token buckets); --no-throttle turns it off', default: true })
-        .option('read-capacity', { type: 'string', describe: 'Read bucket size per subscription (default 250)', coerce: integerIn('--read-capacity', 1, 1000000) })
+        .option('throttle', { type: 'boolean', describe: "ARM throttling (token buckets per principal and subscription, each subscription's global bucket, tenant reads, Microsoft.Network reads); --no-throttle turns it off", default: true })
+        .option('read-capacity', { type: 'string', describe: 'Read bucket size per principal and subscription (default 250; global and tenant buckets follow)', coerce: integerIn('--read-capacity', 1, 1000000) })
         .option('read-refill', { type: 'string', describe: 'Read tokens added per second (default 25)', coerce: numberIn('--read-refill', 0.001, 1000000) })
         .option('write-capacity', { type: 'string', describe: 'Action (POST) bucket size per subscription (default 200)', coerce: integerIn('--write-capacity', 1, 1000000) })
         .option('write-refill', { type: 'string', describe: 'Action tokens added per second (default 10)', coerce: numberIn('--write-refill', 0.001, 1000000) })
+        .option('network-read-limit', { type: 'string', describe: 'Microsoft.Network reads per subscription and region per 5 minutes (default 10000)', coerce: integerIn('--network-read-limit', 1, 100000000) })
+        .option('other-reads-per-second', { type: 'string', describe: "Other principals' reads per second on each subscription's global read bucket (default 0; less than 15 x --read-refill)", coerce: numberIn('--other-reads-per-second', 0, 15000000) })
+        .option('retry-after-format', { choices: ['seconds', 'http-date'] as const, describe: 'How 429 answers give Retry-After: seconds (default, as ARM does) or an HTTP date' })
         .option('lro-polls', { type: 'string', describe: 'Polls answered 202 before an action finishes (default 2)', coerce: integerIn('--lro-polls', 0, 1000) })
         .option('lro-seconds', { type: 'string', describe: 'Actions finish after this many seconds instead of a number of polls', coerce: numberIn('--lro-seconds', 0, 86400) })
         .option('retry-after', { type: 'string', describe: 'Retry-After seconds on 202 responses and running operation statuses (default 10, as ARM)', coerce: integerIn('--retry-after', 0, 3600) })

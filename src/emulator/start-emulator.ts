@@ -33,6 +33,12 @@ export interface EmulatorOptions {
   fleetFile?: string;
   /** Load the fleet from this already-parsed JSON (same shapes as fleetFile). */
   fleetJson?: unknown;
+  /**
+   * Share (0–1) of the generated fleet's VPN connections that gateway listings show without their
+   * `vpnLinkConnections`, as real ARM does; default DEFAULT_WITHOUT_EMBEDDED_LINKS (5%, at least
+   * one connection); 0 turns it off. Not for loaded fleets, which keep their file's shape.
+   */
+  withoutEmbeddedLinks?: number;
   /** Items per page of every list; default 5. */
   pageSize?: number;
   /** Page indexes i with i % n === 1 are empty but carry a nextLink; default 3; 0 turns them off. */
@@ -130,13 +136,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const lroPolls = options.lro?.polls ?? DEFAULT_LRO_SETTINGS.polls;
   check(Number.isInteger(lroPolls) && lroPolls >= 0, 'lro.polls must be an integer ≥ 0');
   const protocol = options.protocol ?? 'https';
+  const withoutEmbeddedLinks = options.withoutEmbeddedLinks;
+  if (withoutEmbeddedLinks !== undefined) {
+    check(withoutEmbeddedLinks >= 0 && withoutEmbeddedLinks <= 1, 'withoutEmbeddedLinks must be a share from 0 to 1');
+    check(options.fleetFile === undefined && options.fleetJson === undefined, 'withoutEmbeddedLinks applies to generated fleets; a loaded fleet keeps the shape of its file');
+  }
 
   const fleet =
     options.fleetFile !== undefined
       ? loadFleetFile(options.fleetFile, { tenantId })
       : options.fleetJson !== undefined
         ? loadFleet(options.fleetJson, { tenantId })
-        : generateFleet(seed, options.size, { tenantId });
+        : generateFleet(seed, options.size, { tenantId, withoutEmbeddedLinks });
 
   const throttle = options.throttle === false ? false : {
     read: { capacity: options.throttle?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options.throttle?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond },

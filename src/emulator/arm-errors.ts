@@ -31,23 +31,20 @@ export interface ArmErrorBody {
 
 /**
  * Error codes the Network resource provider writes, which carry `"details": []` when it has
- * nothing to add (InternalServerError in an async failure: azure-cli issues #4436 and #9236;
- * AnotherOperationInProgress: Azure/bicep#5132).
+ * nothing to add (InternalServerError: azure-cli issues #4436 and #9236, where it is the error of
+ * a failed async operation; AnotherOperationInProgress: Azure/bicep#5132, microsoft/AzureTRE#2222).
  */
 const RESOURCE_PROVIDER_CODES: ReadonlySet<string> = new Set(['InternalServerError', 'AnotherOperationInProgress']);
 
-/**
- * The `{ error: { code, message } }` body ARM sends with every failure, with `target` and
- * `details` when given; errors the resource provider writes get `details: []` when none are given.
- */
+/** The `{ error: { code, message } }` body ARM sends with every failure, with `target` and `details` when given. */
 export function armErrorBody(code: string, message: string, target?: string, details?: ArmErrorDetail[]): ArmErrorBody {
-  const shown = details ?? (RESOURCE_PROVIDER_CODES.has(code) ? [] : undefined);
-  return { error: { code, message, ...(target ? { target } : {}), ...(shown ? { details: shown } : {}) } };
+  return { error: { code, message, ...(target ? { target } : {}), ...(details ? { details } : {}) } };
 }
 
-/** An error response with ARM's body. */
+/** An error response with ARM's body; `details: []` for the codes the resource provider writes. */
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse {
-  return { status, body: armErrorBody(code, message), ...(headers ? { headers } : {}) };
+  const details = RESOURCE_PROVIDER_CODES.has(code) ? [] : undefined;
+  return { status, body: armErrorBody(code, message, undefined, details), ...(headers ? { headers } : {}) };
 }
 
 /** 404 ResourceNotFound for a resource ARM cannot find. */

@@ -7,6 +7,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorOptionsFromArgs, type EmulatorArgs } from '../../src/cli/commands/emulator.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { numberIn } from '../../src/cli/validate.js';
 import { DEFAULT_WITHOUT_EMBEDDED_LINKS, generateFleet, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { API, EXAMPLES_DIR, arm, expectValid, fakeClock, gatewayPath, getToken, listAll, schemaFor, start, tokenRequest } from './helpers.js';
 
@@ -112,9 +115,14 @@ describe('gateway listings that show connections without their link connections'
     expect((await arm(emu, token, id)).body).not.toHaveProperty('properties.vpnLinkConnections');
   });
 
-  it('the share is checked, and not accepted for a loaded fleet', async () => {
+  it('the share is checked, and not accepted for a loaded fleet (startEmulator and vpnsync emulator --without-embedded-links)', async () => {
     await expect(startEmulator({ withoutEmbeddedLinks: -0.1 })).rejects.toThrow(RangeError);
     await expect(startEmulator({ withoutEmbeddedLinks: 0.1, fleetFile: `${EXAMPLES_DIR}VpnGatewayList.json` })).rejects.toThrow(/keeps the shape of its file/);
+    expect(emulatorOptionsFromArgs({ withoutEmbeddedLinks: 0 } as EmulatorArgs)).toEqual({ withoutEmbeddedLinks: 0, mutationLogLimit: 100_000 });
+    expect(() => emulatorOptionsFromArgs({ withoutEmbeddedLinks: 0.1, fleetFile: 'f.json' } as EmulatorArgs)).toThrow(
+      new UsageError('Expected either --fleet-file or --without-embedded-links (a loaded fleet keeps the shape of its file), got both'),
+    );
+    expect(() => numberIn('--without-embedded-links', 0, 1)('2')).toThrow("Expected --without-embedded-links to be a number from 0 to 1, got '2'");
   });
 });
 

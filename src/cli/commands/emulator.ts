@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
+import { DEFAULT_WITHOUT_EMBEDDED_LINKS } from '../../emulator/fleet-generator.js';
 import { UsageError } from '../errors.js';
 import { integerIn, numberIn } from '../validate.js';
 
@@ -159,7 +160,7 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         .option('gateways', { type: 'string', describe: 'VPN gateways per resource group (default 2)', coerce: integerIn('--gateways', 1, 1000) })
         .option('connections', { type: 'string', describe: 'VPN connections per gateway (default 5)', coerce: integerIn('--connections', 1, 100000) })
         .option('links', { type: 'string', describe: 'Link connections per connection, 1–4; a fraction is an average (default 2.5)', coerce: numberIn('--links', 1, 4) })
-        .option('without-embedded-links', { type: 'string', describe: 'Share (0–1) of generated VPN connections that gateway listings show without their vpnLinkConnections, as real ARM does (default 0.05, at least one; 0 = none)', coerce: numberIn('--without-embedded-links', 0, 1) })
+        .option('without-embedded-links', { type: 'string', describe: `Share (0–1) of generated VPN connections that gateway listings show without their vpnLinkConnections, as real ARM does (default ${DEFAULT_WITHOUT_EMBEDDED_LINKS}, at least one; 0 = none)`, coerce: numberIn('--without-embedded-links', 0, 1) })
         .option('fleet-file', { type: 'string', describe: 'Serve this JSON fleet instead of generating one (Microsoft example files, {value:[...]} lists, GET /_emulator/fleet output)' })
         .option('page-size', { type: 'string', describe: 'Items per page of every list (default 5)', coerce: integerIn('--page-size', 1, 1000) })
         .option('http', { type: 'boolean', describe: 'Plain HTTP instead of HTTPS (the Azure SDK token credentials refuse it)' })

@@ -136,18 +136,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const lroPolls = options.lro?.polls ?? DEFAULT_LRO_SETTINGS.polls;
   check(Number.isInteger(lroPolls) && lroPolls >= 0, 'lro.polls must be an integer ≥ 0');
   const protocol = options.protocol ?? 'https';
-  const withoutEmbeddedLinks = options.withoutEmbeddedLinks;
-  if (withoutEmbeddedLinks !== undefined) {
-    check(withoutEmbeddedLinks >= 0 && withoutEmbeddedLinks <= 1, 'withoutEmbeddedLinks must be a share from 0 to 1');
-    check(options.fleetFile === undefined && options.fleetJson === undefined, 'withoutEmbeddedLinks applies to generated fleets; a loaded fleet keeps the shape of its file');
-  }
 
+  // generateFleet checks the share itself (RangeError).
+  const loaded = options.fleetFile !== undefined || options.fleetJson !== undefined;
+  check(!loaded || options.withoutEmbeddedLinks === undefined, 'withoutEmbeddedLinks applies to generated fleets; a loaded fleet keeps the shape of its file');
   const fleet =
     options.fleetFile !== undefined
       ? loadFleetFile(options.fleetFile, { tenantId })
       : options.fleetJson !== undefined
         ? loadFleet(options.fleetJson, { tenantId })
-        : generateFleet(seed, options.size, { tenantId, withoutEmbeddedLinks });
+        : generateFleet(seed, options.size, { tenantId, withoutEmbeddedLinks: options.withoutEmbeddedLinks });
 
   const throttle = options.throttle === false ? false : {
     read: { capacity: options.throttle?.readCapacity ?? DEFAULT_READ_BUCKET.capacity, refillPerSecond: options.throttle?.readRefillPerSecond ?? DEFAULT_READ_BUCKET.refillPerSecond },

@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
-import { DEFAULT_WITHOUT_EMBEDDED_LINKS } from '../../emulator/fleet-generator.js';
 import { UsageError } from '../errors.js';
 import { integerIn, numberIn } from '../validate.js';
+import { DEFAULT_WITHOUT_EMBEDDED_LINKS } from '../../emulator/fleet-generator.js';
 
 /** Parsed `vpnsync emulator` arguments (numbers already validated by the coerce functions). */
 export interface EmulatorArgs {

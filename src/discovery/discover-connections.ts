@@ -20,7 +20,11 @@ export interface ConnectionRef {
   connectionName: string;
   /** Lower-cased connection id. */
   key: string;
-  /** The link connections embedded in the gateway listing (what `--strategy gateways` uses); undefined when the listing did not carry them, or discovery was not asked to keep them. */
+  /**
+   * The link connections embedded in the gateway listing (what `--strategy gateways` uses; `[]`
+   * means none); undefined when the listing did not carry them (then they are listed with
+   * ListByVpnConnection), or discovery was not asked to keep them.
+   */
   embeddedLinks: unknown[] | undefined;
 }
 

@@ -1,7 +1,11 @@
 /**
- * ARM's error responses, in the spec's shape (`CloudError`: `{ error: { code, message } }`,
- * which also satisfies the actions' `ErrorResponse`). Messages follow ARM's wording so that
- * what a client shows the user looks like what Azure would have said.
+ * ARM's error responses, in the spec's shape (`CloudError`: `{ error: { code, message, target?,
+ * details? } }`, which also satisfies the actions' `ErrorResponse`). Messages follow ARM's
+ * wording so that what a client shows the user looks like what Azure would have said.
+ *
+ * Who writes the body decides its shape. ARM itself (authentication, api-version, throttling,
+ * subscription and resource group look-ups, top-level ResourceNotFound) answers `{ code, message }`
+ * only; the Network resource provider adds `details` (often `[]`) to the errors it writes.
  */
 
 /** A response the emulator sends: status, extra headers and a JSON body (or none). */
@@ -14,14 +18,35 @@ export interface EmulatorResponse {
   bare?: boolean;
 }
 
-/** The `{ error: { code, message } }` body ARM sends with every failure. */
-export function armErrorBody(code: string, message: string, target?: string): { error: { code: string; message: string; target?: string } } {
-  return { error: { code, message, ...(target ? { target } : {}) } };
+/** One entry of an error's `details` (the spec's CloudErrorBody, nested). */
+export interface ArmErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+  details?: ArmErrorDetail[];
 }
 
-/** An error response with ARM's body. */
+/** The body of an ARM error response. */
+export interface ArmErrorBody {
+  error: ArmErrorDetail;
+}
+
+/**
+ * Error codes the Network resource provider writes, which carry `"details": []` when it has
+ * nothing to add (InternalServerError: azure-cli issues #4436 and #9236, where it is the error of
+ * a failed async operation; AnotherOperationInProgress: Azure/bicep#5132, microsoft/AzureTRE#2222).
+ */
+const RESOURCE_PROVIDER_CODES: ReadonlySet<string> = new Set(['InternalServerError', 'AnotherOperationInProgress']);
+
+/** The `{ error: { code, message } }` body ARM sends with every failure, with `target` and `details` when given. */
+export function armErrorBody(code: string, message: string, target?: string, details?: ArmErrorDetail[]): ArmErrorBody {
+  return { error: { code, message, ...(target ? { target } : {}), ...(details ? { details } : {}) } };
+}
+
+/** An error response with ARM's body; `details: []` for the codes the resource provider writes. */
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse {
-  return { status, body: armErrorBody(code, message), ...(headers ? { headers } : {}) };
+  const details = RESOURCE_PROVIDER_CODES.has(code) ? [] : undefined;
+  return { status, body: armErrorBody(code, message, undefined, details), ...(headers ? { headers } : {}) };
 }
 
 /** 404 ResourceNotFound for a resource ARM cannot find. */

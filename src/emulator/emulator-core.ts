@@ -245,7 +245,7 @@ export class EmulatorCore {
       response = this.tokens.handle(req.method.toUpperCase(), req.path, req.query, req.body);
     }
     this.stats.request(operationId, response.status);
-    return { kind: 'respond', response: withRequestIds(response, req), delayMs: 0, malformed: false, fault: fault?.kind };
+    return { kind: 'respond', response: withRequestIds(response, req, this.settings.now()), delayMs: 0, malformed: false, fault: fault?.kind };
   }
 
   private handleArm(req: CoreRequest, pathLower: string): CoreOutcome {
@@ -254,7 +254,7 @@ export class EmulatorCore {
     const operationId = route?.operationId ?? 'Unknown';
     const finish = (response: EmulatorResponse, extra: { delayMs?: number; malformed?: boolean; fault?: FaultKind | undefined } = {}): CoreOutcome => {
       this.stats.request(operationId, response.status);
-      return { kind: 'respond', response: withRequestIds(response, req), delayMs: extra.delayMs ?? 0, malformed: extra.malformed ?? false, fault: extra.fault };
+      return { kind: 'respond', response: withRequestIds(response, req, this.settings.now()), delayMs: extra.delayMs ?? 0, malformed: extra.malformed ?? false, fault: extra.fault };
     };
 
     const rejection = this.tokens.validate(req.headers.authorization);
@@ -560,14 +560,26 @@ function faultTarget(pathLower: string, route: ArmRoute): { path: string; names:
   return { path: pathLower, names };
 }
 
-function withRequestIds(response: EmulatorResponse, req: CoreRequest): EmulatorResponse {
-  const requestId = randomUUID();
+/** The ARM front-door region the emulator's x-ms-routing-request-id names (real ARM names the instance that served the call). */
+export const ROUTING_REGION = 'WESTEUROPE';
+
+/**
+ * Adds ARM's tracing headers to an answer: `x-ms-request-id` (the resource provider's, new each
+ * time), `x-ms-correlation-request-id` (the caller's, or a new one: ARM generates it when the
+ * caller sends none, so it differs from the request id) and `x-ms-routing-request-id`, ARM's
+ * own `REGION:yyyymmddThhmmssZ:correlation id` (as every Azure SDK recording shows, e.g.
+ * `SOUTHEASTASIA:20221130T073447Z:cd980ff4-…`), stamped with the emulator's clock.
+ */
+function withRequestIds(response: EmulatorResponse, req: CoreRequest, now: number): EmulatorResponse {
+  const correlationId = req.headers.correlationId ?? randomUUID();
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return {
     ...response,
     headers: {
       ...response.headers,
-      'x-ms-request-id': requestId,
-      'x-ms-correlation-request-id': req.headers.correlationId ?? requestId,
+      'x-ms-request-id': randomUUID(),
+      'x-ms-correlation-request-id': correlationId,
+      'x-ms-routing-request-id': `${ROUTING_REGION}:${stamp}:${correlationId}`,
       ...(req.headers.clientRequestId ? { 'x-ms-client-request-id': req.headers.clientRequestId } : {}),
     },
   };

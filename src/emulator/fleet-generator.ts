@@ -36,6 +36,25 @@ export const DEFAULT_FLEET_SIZE: FleetSize = {
 /** At most this many link connections per VPN connection (a VPN site has at most 4 links). */
 export const MAX_LINKS_PER_CONNECTION = 4;
 
+/**
+ * Default share of generated VPN connections that gateway listings show without their
+ * `vpnLinkConnections`, as real ARM does (Microsoft's VpnGatewayList example lists
+ * gateway2/vpnConnection2 so). A few percent: a client that trusts the embedded copy must meet it.
+ */
+export const DEFAULT_WITHOUT_EMBEDDED_LINKS = 0.05;
+
+/** Options of generateFleet besides its sizes. */
+export interface GenerateOptions {
+  /** Each subscription's home tenant. */
+  tenantId?: string | undefined;
+  /**
+   * Share (0–1) of the connections that gateway listings show without their link connections
+   * (default DEFAULT_WITHOUT_EMBEDDED_LINKS; 0 turns it off). At least one when above 0 and the
+   * fleet has connections, so that every generated fleet has the shape.
+   */
+  withoutEmbeddedLinks?: number | undefined;
+}
+
 const REGIONS = ['westeurope', 'northeurope', 'eastus', 'eastus2', 'westus2', 'uksouth', 'southeastasia', 'japaneast', 'germanywestcentral', 'centralus'] as const;
 const COMPANIES = ['Contoso', 'Fabrikam', 'Northwind', 'Tailspin', 'Woodgrove', 'Litware'] as const;
 const ISPS = ['att', 'verizon', 'comcast', 'lumen', 'zayo', 'bt', 'orange', 'telstra', 'ntt', 'vodafone'] as const;
@@ -57,8 +76,10 @@ export const LINK_VALUE_CHOICES = {
   ipsecPolicies: IPSEC_POLICIES,
 } as const;
 
-/** Generates a fleet; `options.tenantId` becomes each subscription's home tenant. */
-export function generateFleet(seed: number, size: Partial<FleetSize> = {}, options: { tenantId?: string } = {}): Fleet {
+/** Generates a fleet (see GenerateOptions); throws RangeError for a share outside 0–1. */
+export function generateFleet(seed: number, size: Partial<FleetSize> = {}, options: GenerateOptions = {}): Fleet {
+  const share = options.withoutEmbeddedLinks ?? DEFAULT_WITHOUT_EMBEDDED_LINKS;
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`withoutEmbeddedLinks must be a share from 0 to 1, got ${share}`);
   const s = { ...DEFAULT_FLEET_SIZE, ...size };
   const rng = createRng(deriveSeed(seed, 'fleet'));
   const fleet = new Fleet();
@@ -82,7 +103,28 @@ export function generateFleet(seed: number, size: Partial<FleetSize> = {}, optio
       }
     }
   }
+  hideEmbeddedLinks(fleet, seed, share);
   return fleet;
+}
+
+/**
+ * Marks round(share × connections) connections (at least one when share > 0), chosen by their
+ * own seeded stream, as listed by their gateway without link connections. Their own stream keeps
+ * every other generated value what it was before this shape existed.
+ */
+function hideEmbeddedLinks(fleet: Fleet, seed: number, share: number): void {
+  const connections = fleet.connections();
+  if (share <= 0 || connections.length === 0) return;
+  const count = Math.min(connections.length, Math.max(1, Math.round(share * connections.length)));
+  const rng = createRng(deriveSeed(seed, 'without-embedded-links'));
+  // A partial Fisher–Yates shuffle: the first `count` entries are a uniform sample.
+  for (let i = 0; i < count; i++) {
+    const j = rng.int(i, connections.length - 1);
+    const chosen = connections[j] as ConnectionNode;
+    connections[j] = connections[i] as ConnectionNode;
+    connections[i] = chosen;
+    chosen.linksInGatewayListing = false;
+  }
 }
 
 function linkCountFor(rng: Rng, average: number): number {

@@ -2,7 +2,8 @@
  * Builds a fleet from JSON: Microsoft's example files (`responses["200"].body`, with the
  * example's `parameters` filling in parents the body does not carry), bare `{ value: [...] }`
  * lists or arrays of gateways / connections / link connections / subscriptions, a single
- * resource, or the emulator's own `{ subscriptions, gateways }` export.
+ * resource, or the emulator's own `{ subscriptions, gateways, links }` export. Shapes are kept:
+ * a connection a gateway lists without `vpnLinkConnections` is served that way again.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionJson, GatewayJson, LinkConnectionJson, SubscriptionJson } from './arm-types.js';
@@ -72,6 +73,8 @@ class Loader {
     if (Array.isArray(body['gateways']) || Array.isArray(body['subscriptions'])) {
       for (const [i, s] of ((body['subscriptions'] as unknown[]) ?? []).entries()) this.loadItem(s, i);
       for (const [i, g] of ((body['gateways'] as unknown[]) ?? []).entries()) this.loadItem(g, i);
+      // The links of connections the gateways list without them (see serializeFleet).
+      for (const [i, l] of ((body['links'] as unknown[]) ?? []).entries()) this.loadItem(l, i);
       return;
     }
     if (Array.isArray(body['value'])) return body['value'].forEach((item, i) => this.loadItem(item, i));
@@ -111,7 +114,7 @@ class Loader {
       ?.gateways.get(parsed.gatewayName);
     const properties = json.properties ?? {};
     const gateway = existing ?? this.fleet.addGateway({ ...json, properties }, Array.isArray(properties.connections));
-    for (const connection of properties.connections ?? []) this.addConnectionTo(gateway, connection);
+    for (const connection of properties.connections ?? []) this.addConnectionTo(gateway, connection, true);
     return gateway;
   }
 
@@ -123,10 +126,12 @@ class Loader {
     return this.addConnectionTo(gateway, json);
   }
 
-  private addConnectionTo(gateway: GatewayNode, json: ConnectionJson): ConnectionNode {
+  /** `inGatewayListing`: the JSON is a gateway's embedded copy, whose lack of `vpnLinkConnections` is kept as such. */
+  private addConnectionTo(gateway: GatewayNode, json: ConnectionJson, inGatewayListing = false): ConnectionNode {
     const properties = json.properties ?? {};
+    const embedded = Array.isArray(properties.vpnLinkConnections);
     const connection =
-      this.fleet.connectionById(json.id) ?? this.fleet.addConnection(gateway, { ...json, properties }, Array.isArray(properties.vpnLinkConnections));
+      this.fleet.connectionById(json.id) ?? this.fleet.addConnection(gateway, { ...json, properties }, embedded, embedded || !inGatewayListing);
     for (const link of properties.vpnLinkConnections ?? []) {
       if (!this.fleet.linkById(link.id)) this.fleet.addLink(connection, link);
     }

@@ -70,6 +70,13 @@ export interface ConnectionNode {
   name: string;
   /** Whether `properties.vpnLinkConnections` is served even when empty (loaded files that omitted it keep omitting it). */
   embedsLinks: boolean;
+  /**
+   * Whether the gateway's embedded copy of this connection (VpnGateways_List, _ListByResourceGroup,
+   * _Get) carries `vpnLinkConnections`. Real ARM lists some connections without it even when they
+   * have links (Microsoft's VpnGatewayList example, gateway2/vpnConnection2); their links are
+   * still served by ListByVpnConnection and in the connection's own GET and list.
+   */
+  linksInGatewayListing: boolean;
   links: ChildMap<LinkNode>;
   gateway: GatewayNode;
 }
@@ -177,13 +184,14 @@ export class Fleet {
   }
 
   /** Adds a connection under a gateway (embedded links are ignored: add them with addLink). */
-  addConnection(gateway: GatewayNode, json: ConnectionJson, embedsLinks = true): ConnectionNode {
+  addConnection(gateway: GatewayNode, json: ConnectionJson, embedsLinks = true, linksInGatewayListing = true): ConnectionNode {
     const name = lastSegment(json.id);
     const { vpnLinkConnections: _ignored, ...properties } = json.properties ?? {};
     const node: ConnectionNode = {
       json: { ...json, properties },
       name,
       embedsLinks,
+      linksInGatewayListing,
       links: new ChildMap(),
       gateway,
     };

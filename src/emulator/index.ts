@@ -1,7 +1,7 @@
 /** The local ARM + Entra emulator: start it with startEmulator(); the rest is for tests and tools. */
 export { startEmulator, DEFAULT_PAGE_SIZE, DEFAULT_EMPTY_PAGE_EVERY, type Emulator, type EmulatorOptions, type RequestLogEntry } from './start-emulator.js';
 export type { LinkConnectionTruth } from './emulator-core.js';
-export { DEFAULT_FLEET_SIZE, MAX_LINKS_PER_CONNECTION, generateFleet, type FleetSize } from './fleet-generator.js';
+export { DEFAULT_FLEET_SIZE, DEFAULT_WITHOUT_EMBEDDED_LINKS, MAX_LINKS_PER_CONNECTION, generateFleet, type FleetSize, type GenerateOptions } from './fleet-generator.js';
 export { loadFleet, loadFleetFile } from './fleet-loader.js';
 export { DEFAULT_MUTATION_RATES, type Mutation, type MutationKind, type MutationRates } from './fleet-mutator.js';
 export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRule } from './faults.js';

@@ -35,6 +35,12 @@ export interface EmulatorOptions {
   fleetFile?: string;
   /** Load the fleet from this already-parsed JSON (same shapes as fleetFile). */
   fleetJson?: unknown;
+  /**
+   * Share (0–1) of the generated fleet's VPN connections that gateway listings show without their
+   * `vpnLinkConnections`, as real ARM does; default DEFAULT_WITHOUT_EMBEDDED_LINKS (5%, at least
+   * one connection); 0 turns it off. Not for loaded fleets, which keep their file's shape.
+   */
+  withoutEmbeddedLinks?: number;
   /** Items per page of every list; default 5. */
   pageSize?: number;
   /** Page indexes i with i % n === 1 are empty but carry a nextLink; default 3; 0 turns them off. */
@@ -164,12 +170,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const protocol = options.protocol ?? 'https';
   check(options.lro?.polling === undefined || LRO_POLLING_MODES.includes(options.lro.polling), `lro.polling must be one of ${LRO_POLLING_MODES.join(', ')}`);
 
+  // generateFleet checks the share itself (RangeError).
+  const loaded = options.fleetFile !== undefined || options.fleetJson !== undefined;
+  check(!loaded || options.withoutEmbeddedLinks === undefined, 'withoutEmbeddedLinks applies to generated fleets; a loaded fleet keeps the shape of its file');
   const fleet =
     options.fleetFile !== undefined
       ? loadFleetFile(options.fleetFile, { tenantId })
       : options.fleetJson !== undefined
         ? loadFleet(options.fleetJson, { tenantId })
-        : generateFleet(seed, options.size, { tenantId });
+        : generateFleet(seed, options.size, { tenantId, withoutEmbeddedLinks: options.withoutEmbeddedLinks });
 
   for (const [subscriptionId, state] of Object.entries(options.subscriptionStates ?? {})) {
     check(SUBSCRIPTION_STATES.includes(state), `subscriptionStates: state must be one of ${SUBSCRIPTION_STATES.join(', ')}, got '${String(state)}'`);

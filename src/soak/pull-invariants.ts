@@ -164,13 +164,21 @@ export function checkPull(input: PullCheckInput): string[] {
     else if (s.status === 'ok' && s.items !== gws.size) v.push(`gateways ${sub}: ${s.items} items, the emulator has ${gws.size} gateways`);
   }
   const gatewaysOk = (sub: string) => scopeStatus.get(`gateways /subscriptions/${sub}`.toLowerCase())?.status === 'ok';
+  // With --strategy gateways, the links of a connection the gateway listing showed without them
+  // are listed with ListByVpnConnection: exactly those listings have scope rows.
+  const listedLinks = new Set(requests.map((r) => scopeOfRequest(r.url)).filter((s) => s?.kind === 'links').map((s) => s?.id));
   for (const [conn, links] of linksOf) {
     const sub = (links[0] as LinkConnectionTruth).subscriptionId;
     const s = scopeStatus.get(`links ${conn}`);
-    if (input.strategy === 'links' && gatewaysOk(sub) && !s) v.push(`no scope row for the links of ${conn}`);
+    if ((input.strategy === 'links' || listedLinks.has(conn)) && gatewaysOk(sub) && !s) v.push(`no scope row for the links of ${conn}`);
+    if (input.strategy === 'gateways' && s && !listedLinks.has(conn) && s.error_code !== 'InvalidResource') v.push(`links ${conn}: a scope row (${s.status}) for links the pull read from the gateway listing`);
     if (s?.status === 'ok' && s.items !== links.length) v.push(`links ${conn}: ${s.items} items, the emulator has ${links.length}`);
   }
-  const seenConnection = (sub: string, conn: string): boolean => gatewaysOk(sub) && (input.strategy === 'gateways' ? scopeStatus.get(`links ${conn}`) === undefined : scopeStatus.get(`links ${conn}`)?.status === 'ok');
+  // Under gateways, a connection without a links row had its links embedded in a listing that completed.
+  const seenConnection = (sub: string, conn: string): boolean => {
+    const s = scopeStatus.get(`links ${conn}`);
+    return gatewaysOk(sub) && (input.strategy === 'gateways' ? s === undefined || s.status === 'ok' : s?.status === 'ok');
+  };
 
   const fingerprint = fingerprintWith(after.salt);
   const truthKeys = new Set<string>();

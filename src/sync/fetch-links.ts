@@ -41,10 +41,11 @@ export interface Concurrency {
 
 /**
  * Reads the link connections of every discovered connection: with `links`, one paged
- * ListByVpnConnection per connection (concurrently); with `gateways`, the links already
- * embedded in the gateway listing. A connection whose listing or normalisation fails is a
+ * ListByVpnConnection per connection (concurrently); with `gateways`, the links embedded in the
+ * gateway listing, and ListByVpnConnection for each connection the listing showed without them
+ * (real ARM lists some connections so). A connection whose listing or normalisation fails is a
  * failed scope, and is left out of `completeConnections` so that none of its stored links can
- * be taken as deleted.
+ * be taken as deleted. Every listing made here, and only those, gets a `links` scope row.
  */
 export async function fetchLinks(
   arm: ArmClient,
@@ -70,44 +71,46 @@ export async function fetchLinks(
     }
   };
 
+  let toList = discovery.connections;
   if (strategy === 'gateways') {
+    toList = [];
     for (const conn of discovery.connections) {
+      // An embedded list, even an empty one, is the connection's links; a missing one proves
+      // nothing (ARM omits it for some connections that have links), so the links are listed.
       if (conn.embeddedLinks) {
         accept(conn, conn.embeddedLinks, undefined, false);
         // Normalised now: let the parsed JSON go while the rest is normalised (peak memory).
         conn.embeddedLinks = [];
-      }
-      // No embedded list: nothing about this connection's links can be proven (use --strategy links).
-      else scopes.push({ ...failedScope('links', conn.key, new Error('the gateway listing did not embed this connection’s vpnLinkConnections')), errorCode: 'MissingEmbeddedLinks' });
+      } else toList.push(conn);
     }
-  } else {
-    let done = 0;
-    // Each subscription has its own read budget, paced in the ARM client. Listings are queued
-    // per subscription, so that one whose budget is spent waits on its own while the others
-    // keep going: one queue in subscription order would list the subscriptions one after
-    // another, each at its refill rate, taking the sum of their times instead of the longest.
-    const queues = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
-    const queueOf = (conn: ConnectionRef) => {
-      const sub = conn.subscriptionId.toLowerCase();
-      let queue = queues.get(sub);
-      if (!queue) queues.set(sub, (queue = pLimit(concurrency)));
-      return queue;
-    };
-    await Promise.all(
-      discovery.connections.map((conn) =>
-        queueOf(conn)(async () => {
-          try {
-            const listed = await arm.listAll(linkListPath(conn), undefined, { gate });
-            accept(conn, listed.items, listed.requestId, true);
-          } catch (e) {
-            if (isCredentialError(e)) throw e;
-            scopes.push(failedScope('links', conn.key, e));
-          }
-          onProgress(++done, discovery.connections.length);
-        }),
-      ),
-    );
   }
+
+  let done = 0;
+  // Each subscription has its own read budget, paced in the ARM client. Listings are queued
+  // per subscription, so that one whose budget is spent waits on its own while the others
+  // keep going: one queue in subscription order would list the subscriptions one after
+  // another, each at its refill rate, taking the sum of their times instead of the longest.
+  const queues = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
+  const queueOf = (conn: ConnectionRef) => {
+    const sub = conn.subscriptionId.toLowerCase();
+    let queue = queues.get(sub);
+    if (!queue) queues.set(sub, (queue = pLimit(concurrency)));
+    return queue;
+  };
+  await Promise.all(
+    toList.map((conn) =>
+      queueOf(conn)(async () => {
+        try {
+          const listed = await arm.listAll(linkListPath(conn), undefined, { gate });
+          accept(conn, listed.items, listed.requestId, true);
+        } catch (e) {
+          if (isCredentialError(e)) throw e;
+          scopes.push(failedScope('links', conn.key, e));
+        }
+        onProgress(++done, toList.length);
+      }),
+    ),
+  );
   links.sort((a, b) => (a._key < b._key ? -1 : a._key > b._key ? 1 : 0));
   scopes.sort((a, b) => (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0));
   return { links, completeConnections, scopes };

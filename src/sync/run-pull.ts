@@ -82,6 +82,8 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
+    const unembedded = strategy === 'gateways' ? discovery.connections.filter((c) => c.embeddedLinks === undefined).length : 0;
+    if (unembedded > 0) log(`${unembedded} of them listed without their link connections: listing those with ListByVpnConnection`);
     const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), { concurrency, gate }, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');

@@ -5,6 +5,7 @@ import { LRO_POLLING_MODES, type LroPolling } from '../../emulator/lro.js';
 import { SUBSCRIPTION_STATES, type SubscriptionState } from '../../emulator/subscription-states.js';
 import { UsageError } from '../errors.js';
 import { integerIn, numberIn } from '../validate.js';
+import { DEFAULT_WITHOUT_EMBEDDED_LINKS } from '../../emulator/fleet-generator.js';
 
 /** Parsed `vpnsync emulator` arguments (numbers already validated by the coerce functions). */
 export interface EmulatorArgs {
@@ -15,6 +16,7 @@ export interface EmulatorArgs {
   gateways?: number | undefined;
   connections?: number | undefined;
   links?: number | undefined;
+  withoutEmbeddedLinks?: number | undefined;
   fleetFile?: string | undefined;
   pageSize?: number | undefined;
   http?: boolean | undefined;
@@ -92,6 +94,10 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs): EmulatorOptions {
   if (Object.keys(size).length > 0) {
     if (args.fleetFile !== undefined) throw new UsageError('Expected either --fleet-file or fleet sizes (--subscriptions, --resource-groups, --gateways, --connections, --links), got both');
     options.size = size;
+  }
+  if (args.withoutEmbeddedLinks !== undefined) {
+    if (args.fleetFile !== undefined) throw new UsageError('Expected either --fleet-file or --without-embedded-links (a loaded fleet keeps the shape of its file), got both');
+    options.withoutEmbeddedLinks = args.withoutEmbeddedLinks;
   }
   if (args.fleetFile !== undefined) options.fleetFile = args.fleetFile;
   if (args.pageSize !== undefined) options.pageSize = args.pageSize;
@@ -188,6 +194,7 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         .option('gateways', { type: 'string', describe: 'VPN gateways per resource group (default 2)', coerce: integerIn('--gateways', 1, 1000) })
         .option('connections', { type: 'string', describe: 'VPN connections per gateway (default 5)', coerce: integerIn('--connections', 1, 100000) })
         .option('links', { type: 'string', describe: 'Link connections per connection, 1–4; a fraction is an average (default 2.5)', coerce: numberIn('--links', 1, 4) })
+        .option('without-embedded-links', { type: 'string', describe: `Share (0–1) of generated VPN connections that gateway listings show without their vpnLinkConnections, as real ARM does (default ${DEFAULT_WITHOUT_EMBEDDED_LINKS}, at least one; 0 = none)`, coerce: numberIn('--without-embedded-links', 0, 1) })
         .option('fleet-file', { type: 'string', describe: 'Serve this JSON fleet instead of generating one (Microsoft example files, {value:[...]} lists, GET /_emulator/fleet output)' })
         .option('page-size', { type: 'string', describe: 'Items per page of every list (default 5)', coerce: integerIn('--page-size', 1, 1000) })
         .option('http', { type: 'boolean', describe: 'Plain HTTP instead of HTTPS (the Azure SDK token credentials refuse it)' })

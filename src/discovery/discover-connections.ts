@@ -1,3 +1,4 @@
+import { subscriptionStatesOf, type SubscriptionState } from '../store/subscription-states.js';
 import type { ArmClient, RequestGate } from '../arm/arm-client.js';
 import { SUBSCRIPTIONS_API_VERSION } from '../arm/arm-client.js';
 import { connectionKey } from '../arm/resource-id.js';
@@ -35,6 +36,8 @@ export interface Discovery {
   /** Lower-cased ids of the subscriptions or resource groups whose gateway listing completed. */
   listedParents: Set<string>;
   scopes: ScopeResult[];
+  /** Each listed subscription's state, when the subscription list was read (not with --subscription). */
+  subscriptionStates: SubscriptionState[];
 }
 
 /** What discovery keeps besides the connections' names. */
@@ -57,10 +60,12 @@ export interface DiscoveryOptions {
 export async function discoverConnections(arm: ArmClient, filters: PullFilters, gate: RequestGate, options: DiscoveryOptions = {}): Promise<Discovery> {
   const scopes: ScopeResult[] = [];
   let subscriptions: string[];
+  let subscriptionStates: SubscriptionState[] = [];
   if (filters.subscriptions && filters.subscriptions.length > 0) {
     subscriptions = [...new Set(filters.subscriptions.map((s) => s.toLowerCase()))];
   } else {
     const listed = await arm.listAll('/subscriptions', SUBSCRIPTIONS_API_VERSION, { gate });
+    subscriptionStates = subscriptionStatesOf(listed.items);
     subscriptions = listed.items
       .filter((s): s is { subscriptionId: string; state?: string } => typeof (s as { subscriptionId?: unknown }).subscriptionId === 'string')
       .filter((s) => s.state !== 'Deleted')
@@ -99,7 +104,7 @@ export async function discoverConnections(arm: ArmClient, filters: PullFilters, 
     }),
   );
   connections.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { subscriptions, connections, listedParents, scopes };
+  return { subscriptions, connections, listedParents, scopes, subscriptionStates };
 }
 
 /**

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey, linkPath } from '../arm/resource-id.js';
 import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
 import type { Store } from '../store/open-store.js';
+import { recordSubscriptionStates, subscriptionStatesOf } from '../store/subscription-states.js';
 import type { ActionKind, ActionTable } from '../store/schema.js';
 import { logActionEvent, type ActionEvent } from './action-log.js';
 import { decodeIkeSaPayload } from './ike-sa-payload.js';
@@ -513,12 +514,10 @@ async function checkSubscriptions(arm: ArmClient, sqlite: BetterSqlite3.Database
     let at = iso();
     try {
       const res = await arm.get(`/subscriptions/${key}`, SUBSCRIPTIONS_API_VERSION);
-      const body = res.body as { subscriptionId?: unknown; displayName?: unknown; state?: unknown } | undefined;
-      if (typeof body?.state === 'string') {
-        state = body.state;
-        sqlite
-          .prepare(`INSERT INTO subscriptions (subscription_key, subscriptionId, displayName, state, checked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_key) DO UPDATE SET subscriptionId = excluded.subscriptionId, displayName = excluded.displayName, state = excluded.state, checked_at = excluded.checked_at`)
-          .run(key, typeof body.subscriptionId === 'string' ? body.subscriptionId : key, typeof body.displayName === 'string' ? body.displayName : null, state, at);
+      const [reported] = subscriptionStatesOf([res.body]);
+      if (reported) {
+        state = reported.state;
+        recordSubscriptionStates(sqlite, [reported], at);
       }
     } catch (e) {
       if (isCredentialError(e)) throw e;

@@ -1,3 +1,4 @@
+import { recordSubscriptionStates } from '../store/subscription-states.js';
 import { hostname as osHostname } from 'node:os';
 import pLimit from 'p-limit';
 import type { ArmClient } from '../arm/arm-client.js';
@@ -115,15 +116,21 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       return !present.has(conn) && listingParentsOf(l).some((p) => discovery.listedParents.has(p));
     };
 
-    const summary = recordPull(sqlite, {
-      pullId,
-      finishedAt: new Date(clock.now()).toISOString(),
-      links: linkRecords(fetched.links),
-      scopes,
-      absenceIsProven,
-      ...cost(),
-      errorSummary: failedScopes.length > 0 ? summariseFailures(failedScopes) : undefined,
-    });
+    const finishedAt = new Date(clock.now()).toISOString();
+    // One transaction for all the pull learned (recordPull's own becomes a savepoint inside it).
+    const summary = sqlite.transaction(() => {
+      const recorded = recordPull(sqlite, {
+        pullId,
+        finishedAt,
+        links: linkRecords(fetched.links),
+        scopes,
+        absenceIsProven,
+        ...cost(),
+        errorSummary: failedScopes.length > 0 ? summariseFailures(failedScopes) : undefined,
+      });
+      recordSubscriptionStates(sqlite, discovery.subscriptionStates, finishedAt);
+      return recorded;
+    }).immediate();
     return {
       ...summary,
       strategy,

@@ -177,7 +177,10 @@ describe('subscriptions that are not Enabled', () => {
     await ctx.vpnsync(['queue', 'run']);
     expect(ctx.rows(`SELECT count(*) AS n FROM action_events WHERE action_id = 1 AND detail LIKE 'held back:%'`)).toEqual([{ n: 1 }]);
 
+    // A pull stores every listed subscription's state too (reads work in a Disabled subscription).
     ctx.emulator.setSubscriptionState(sub, 'Enabled');
+    expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+    expect(ctx.rows('SELECT state FROM subscriptions')).toEqual([{ state: 'Enabled' }]);
     const later = await ctx.vpnsync(['queue', 'run']);
     expect(later.code, later.stderr).toBe(EXIT.OK);
     expect(action(ctx).status).toBe('succeeded');

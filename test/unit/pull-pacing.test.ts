@@ -68,6 +68,7 @@ describe('pull pacing across subscriptions', () => {
       // Sorted by key, as discovery returns them: all of A's connections before B's.
       connections: [...[1, 2, 3, 4, 5, 6].map((n) => connection(SUB_A, n)), connection(SUB_B, 7), connection(SUB_B, 8)],
       listedParents: new Set(),
+      subscriptionStates: [],
       scopes: [],
     };
     let done = false;

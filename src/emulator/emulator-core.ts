@@ -467,7 +467,8 @@ export class EmulatorCore {
     const link = this.fleet.linkById(op.linkId);
     if (op.failWith) {
       if (link && op.kind === 'resetconnection') this.applyLinkChange(link, 'connectionStatus', 'NotConnected');
-      return { status: op.failWith.status, body: armErrorBody(op.failWith.code, op.failWith.message) };
+      // Network RP writes its operations' errors with an empty details list.
+      return { status: op.failWith.status, body: armErrorBody(op.failWith.code, op.failWith.message, undefined, []) };
     }
     if (op.kind === 'resetconnection') {
       if (link) this.applyLinkChange(link, 'connectionStatus', 'Connected');

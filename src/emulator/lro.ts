@@ -59,7 +59,7 @@ export interface Operation {
   /** The final response once finished (what the Location URL answers). */
   final?: { status: number; body?: unknown };
   /** The error the status URL reports once failed or canceled. */
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; details: [] };
 }
 
 /** Called when an operation finishes: apply its effect and return its final response. */
@@ -122,7 +122,8 @@ export class LroManager {
     op.finishedAt = this.now();
     if (op.failWith) {
       op.state = op.failWith.canceled ? 'canceled' : 'failed';
-      op.error = { code: op.failWith.code, message: op.failWith.message };
+      // As Network RP writes an operation's error: code, message and an empty details list.
+      op.error = { code: op.failWith.code, message: op.failWith.message, details: [] };
     } else {
       op.state = op.final.status < 300 ? 'succeeded' : 'failed';
     }

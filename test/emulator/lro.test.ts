@@ -136,7 +136,7 @@ describe('failing and conflicting actions', () => {
       const location = (await arm(emu, token, `${link.id}/resetconnection`, { method: 'POST' })).headers.get('location')!;
       const final = await arm(emu, token, location);
       expect(final.status).toBe(500);
-      expect(final.body).toEqual({ error: { code: 'InternalServerError', message: expect.stringContaining(link.name) } });
+      expect(final.body).toEqual({ error: { code: 'InternalServerError', message: expect.stringContaining(link.name), details: [] } });
       expect(statusOf(emu, link.id)).toBe('NotConnected');
       // count: 1 — the next reset succeeds.
       const again = (await arm(emu, token, `${link.id}/resetconnection`, { method: 'POST' })).headers.get('location')!;

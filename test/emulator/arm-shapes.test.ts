@@ -11,18 +11,9 @@ import { emulatorOptionsFromArgs, type EmulatorArgs } from '../../src/cli/comman
 import { UsageError } from '../../src/cli/errors.js';
 import { numberIn } from '../../src/cli/validate.js';
 import { DEFAULT_WITHOUT_EMBEDDED_LINKS, generateFleet, startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { API, EXAMPLES_DIR, arm, expectValid, fakeClock, gatewayPath, getToken, listAll, schemaFor, start, tokenRequest } from './helpers.js';
+import { API, EXAMPLES_DIR, arm, expectValid, fakeClock, gatewayPath, getToken, listAll, schemaFor, start, tokenRequest, useEmulators } from './helpers.js';
 
-let emus: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emus.map((e) => e.close()));
-  emus = [];
-});
-async function emulator(...args: Parameters<typeof start>): Promise<Emulator> {
-  const e = await start(...args);
-  emus.push(e);
-  return e;
-}
+const emulator = useEmulators();
 
 interface ConnectionJson {
   id: string;

@@ -4,18 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateFleet, loadFleet, startEmulator, type Emulator, type LinkConnectionJson, type LinkConnectionTruth, type Mutation } from '../../src/emulator/index.js';
-import { API, EXAMPLES_DIR, arm, getToken, listAll, start } from './helpers.js';
+import { API, EXAMPLES_DIR, arm, getToken, listAll, start, useEmulators } from './helpers.js';
 
-let emus: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emus.map((e) => e.close()));
-  emus = [];
-});
-async function emulator(...args: Parameters<typeof start>): Promise<Emulator> {
-  const e = await start(...args);
-  emus.push(e);
-  return e;
-}
+const emulator = useEmulators();
 
 type Link = LinkConnectionJson;
 const strip = ({ subscriptionId: _s, resourceGroupName: _r, gatewayName: _g, connectionName: _c, ...json }: LinkConnectionTruth): Link => json as Link;
@@ -142,8 +133,7 @@ describe('mutations', () => {
   it('mutateEveryMs ticks on a timer', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const e = await startEmulator({ protocol: 'http', seed: 21, mutateEveryMs: 1000 });
-      emus.push(e);
+      const e = await emulator({ protocol: 'http', seed: 21, mutateEveryMs: 1000 });
       expect(e.mutations()).toHaveLength(0);
       vi.advanceTimersByTime(3000);
       expect(new Set(e.mutations().map((m) => m.step))).toEqual(new Set([1, 2, 3]));

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 
 /** ../shared/azure-spec relative to the repo. */
@@ -14,6 +15,23 @@ export const API = '2026-07-01';
 /** Starts an emulator on the test run's shared CA. */
 export function start(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ certDir: process.env.VPNSYNC_TEST_CERT_DIR, ...options });
+}
+
+/**
+ * For test files that start several emulators: `const emulator = useEmulators()`, then
+ * `await emulator({...})` in a test; each is closed after its test.
+ */
+export function useEmulators(): (options?: EmulatorOptions) => Promise<Emulator> {
+  let open: Emulator[] = [];
+  afterEach(async () => {
+    await Promise.all(open.map((e) => e.close()));
+    open = [];
+  });
+  return async (options = {}) => {
+    const e = await start(options);
+    open.push(e);
+    return e;
+  };
 }
 
 /** A fake clock the tests move by hand. */

@@ -3,17 +3,13 @@
  * the operation-status resource, Location answering the failure's own status, actions ARM
  * carried out before its answer went wrong, busy refusals, and subscriptions that are not Enabled.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
-import { arm, getToken, start } from './helpers.js';
+import { arm, getToken, useEmulators } from './helpers.js';
 
-const open: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((e) => e.close()));
-});
+const started = useEmulators();
 async function emulator(options: EmulatorOptions): Promise<{ emu: Emulator; token: string; link: string }> {
-  const emu = await start({ seed: 61, ...options });
-  open.push(emu);
+  const emu = await started({ seed: 61, ...options });
   const link = emu.links().find((l) => l.properties.connectionStatus === 'Connected')!.id;
   return { emu, token: await getToken(emu), link };
 }

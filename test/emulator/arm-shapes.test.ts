@@ -6,12 +6,12 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emulatorOptionsFromArgs, type EmulatorArgs } from '../../src/cli/commands/emulator.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { numberIn } from '../../src/cli/validate.js';
 import { DEFAULT_WITHOUT_EMBEDDED_LINKS, generateFleet, startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { API, EXAMPLES_DIR, arm, expectValid, fakeClock, gatewayPath, getToken, listAll, schemaFor, start, tokenRequest, useEmulators } from './helpers.js';
+import { API, EXAMPLES_DIR, arm, expectValid, fakeClock, gatewayPath, getToken, listAll, schemaFor, tokenRequest, useEmulators } from './helpers.js';
 
 const emulator = useEmulators();
 

@@ -2,9 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateFleet, loadFleet, startEmulator, type Emulator, type LinkConnectionJson, type LinkConnectionTruth, type Mutation } from '../../src/emulator/index.js';
-import { API, EXAMPLES_DIR, arm, getToken, listAll, start, useEmulators } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { generateFleet, loadFleet, startEmulator, type LinkConnectionJson, type LinkConnectionTruth, type Mutation } from '../../src/emulator/index.js';
+import { API, EXAMPLES_DIR, arm, getToken, listAll, useEmulators } from './helpers.js';
 
 const emulator = useEmulators();
 

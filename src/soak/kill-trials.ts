@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
+import { startEmulator, type EmulatorOptions } from '../emulator/index.js';
 import { createRng, deriveSeed, type Rng } from '../emulator/prng.js';
 import { integrityOf, pullsOf, readDb } from './soak-db.js';
 import { runVpnsync, type VpnsyncRun } from './vpnsync-process.js';

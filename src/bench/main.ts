@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: pulls against the emulator under ARM-like throttling and latency, next to a
  * naive client and the theoretical minimum, then the store's side (ingest, history growth,
- * diff, report, query). Prints Markdown and writes it to docs/BENCHMARKS.md with the machine
- * it ran on. Numbers are never asserted in tests.
+ * diff, report, query). Prints Markdown and writes it into docs/BENCHMARKS.md, between the
+ * results markers, with the machine it ran on. Numbers are never asserted in tests.
  * Options: --large adds scenario L (10,000 connections); --no-naive skips the naive client.
  */
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { replaceBenchResults } from './bench-doc.js';
 import type { BenchRow } from './bench-row.js';
 import { benchHistory } from './history-bench.js';
 import { ARM_LIKE, benchPull, PULL_SCENARIOS, type ClientRun, type PullBenchResult } from './pull-bench.js';
@@ -49,8 +50,7 @@ function clientName(r: ClientRun): string {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}, Node ${process.version}`;
 const sections = [
-  `# Benchmarks`,
-  `Measured by \`npm run bench${large ? ' -- --large' : ''}\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}; load average ${loadAtStart.toFixed(1)} at the start and ${loadAtEnd.toFixed(1)} at the end (the emulator and the client share the machine; other work on it makes every time longer). What each figure means is in README.md ("Benchmarks").`,
+  `Measured by \`npm run bench${large ? ' -- --large' : ''}\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}; load average ${loadAtStart.toFixed(1)} at the start and ${loadAtEnd.toFixed(1)} at the end (the emulator and the client share the machine; other work on it makes every time longer). What each figure means is above, in "How it is measured".`,
   `## Targets`,
   renderTargets(),
   renderNotes(),
@@ -62,9 +62,8 @@ const sections = [
 ];
 const doc = `${sections.filter((section) => section !== '').join('\n\n')}\n`;
 process.stdout.write(doc);
-const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
-mkdirSync(docs, { recursive: true });
-writeFileSync(`${docs}BENCHMARKS.md`, doc);
+const file = fileURLToPath(new URL('../../docs/BENCHMARKS.md', import.meta.url));
+writeFileSync(file, replaceBenchResults(readFileSync(file, 'utf8'), doc));
 log('written to docs/BENCHMARKS.md');
 
 function renderPulls(p: PullBenchResult): string {

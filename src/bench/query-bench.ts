@@ -15,7 +15,7 @@ import type { BenchRow } from './bench-row.js';
 /** Size of the query benchmark's fleet: 50 gateways × 400 connections × 2 links. */
 export const QUERY_BENCH_LINKS = 40_000;
 
-/** The typical aggregate the benchmark times (the README's "links down per gateway"). */
+/** The typical aggregate the benchmark times (examples/queries/links-down-per-gateway.sql; test/unit/docs-examples.test.ts keeps them equal). */
 export const QUERY_BENCH_SQL = `SELECT gatewayName, count(*) AS links, sum(connectionStatus IS NOT 'Connected') AS down
 FROM vpn_link_connections
 GROUP BY gatewayName

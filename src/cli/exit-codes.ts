@@ -1,6 +1,7 @@
 /**
- * Process exit codes. The README's "Exit codes" table documents exactly these; cron wrappers
- * and tests import them instead of repeating numbers.
+ * Process exit codes. The exit code tables of README.md and docs/troubleshooting.md document
+ * exactly these (test/unit/docs-examples.test.ts checks); cron wrappers and tests import them
+ * instead of repeating numbers.
  */
 export const EXIT = {
   /** Everything asked for was done. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
@@ -64,28 +64,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {
-    const commands = await commandsFor(argv);
-    const parser = yargs(argv)
-      .scriptName('vpnsync')
-      .usage('vpnsync <command> [options]\n\nAn offline SQLite copy of your Azure Virtual WAN VPN site link connections.')
-      .option('db', { type: 'string', global: true, describe: 'Database file (env VPNSYNC_DB; default data/vpnsync.db in the vpnsync folder)' })
-      .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' });
-    for (const c of commands) parser.command(c);
-    await parser
-      .demandCommand(1, 'Expected a command; run vpnsync --help to see them')
-      .recommendCommands()
-      .strict()
-      .version(VERSION)
-      .help()
-      .alias('h', 'help')
-      .wrap(Math.min(110, process.stdout.columns || 110))
-      .exitProcess(false)
-      .fail((message: string | undefined, error: Error | undefined) => {
-        // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
-        if (error && error.name !== 'YError') throw error;
-        throw new UsageError(usageMessage(error?.message ?? message ?? 'Invalid arguments; run vpnsync --help', argv));
-      })
-      .parseAsync();
+    await buildParser(argv, await commandsFor(argv)).parseAsync();
   } catch (e) {
     const [code, message] = describeError(e, dbFileOf(argv));
     process.stderr.write(`vpnsync: ${message}\n`);
@@ -93,6 +72,57 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     process.exitCode = code;
   }
   return Number(process.exitCode ?? EXIT.OK);
+}
+
+/** The CLI's parser over `commands`: global options, strict parsing, and our usage messages. */
+function buildParser(argv: readonly string[], commands: readonly CommandModule<GlobalArgs, never>[]): Argv<GlobalArgs> {
+  const parser = yargs([...argv])
+    .scriptName('vpnsync')
+    .usage('vpnsync <command> [options]\n\nAn offline SQLite copy of your Azure Virtual WAN VPN site link connections.')
+    .option('db', { type: 'string', global: true, describe: 'Database file (env VPNSYNC_DB; default data/vpnsync.db in the vpnsync folder)' })
+    .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' });
+  for (const c of commands) parser.command(c);
+  return parser
+    .demandCommand(1, 'Expected a command; run vpnsync --help to see them')
+    .recommendCommands()
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((message: string | undefined, error: Error | undefined) => {
+      // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(usageMessage(error?.message ?? message ?? 'Invalid arguments; run vpnsync --help', argv));
+    }) as Argv<GlobalArgs>;
+}
+
+/** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */
+export type ParsedCommandLine = { ok: true; command: string[]; args: Record<string, unknown> } | { ok: false; message: string };
+
+/** Thrown after validation, in place of the command's handler. */
+class ParsedOnly {
+  constructor(readonly args: Record<string, unknown>) {}
+}
+
+/**
+ * Parses and validates a command line exactly as `main` would (same commands, options, coerce
+ * checks and messages) but runs nothing: no handler, no database, no network, no output. For
+ * the docs test, which keeps every `vpnsync …` example in README.md and docs/ true.
+ */
+export async function parseCommandLine(argv: readonly string[]): Promise<ParsedCommandLine> {
+  const parser = buildParser(argv, await commandsFor(argv)).middleware((args) => {
+    throw new ParsedOnly(args as Record<string, unknown>);
+  }, false);
+  try {
+    // A parse callback keeps --help and --version from printing (they run no handler either).
+    await parser.parseAsync([...argv], {}, () => undefined);
+    return { ok: true, command: [], args: {} };
+  } catch (e) {
+    if (e instanceof ParsedOnly) return { ok: true, command: (e.args._ as unknown[]).map(String), args: e.args };
+    return { ok: false, message: describeError(e)[1] };
+  }
 }
 
 const QUEUE_COMMANDS = 'reset, ike-sas, list, show, cancel or run';

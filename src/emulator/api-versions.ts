@@ -3,7 +3,7 @@
  * InvalidApiVersionParameter, so a client that sends a typo finds out here, not in Azure.
  */
 
-/** Microsoft.Network versions: those in ../shared/azure-spec plus the common older stable ones. */
+/** Microsoft.Network versions: those of Microsoft's spec and examples (test/fixtures/azure-spec) plus the common older stable ones. */
 export const NETWORK_API_VERSIONS: readonly string[] = [
   '2026-07-01', '2026-01-01', '2025-09-01', '2025-07-01', '2025-05-01', '2025-03-01', '2025-01-01',
   '2024-10-01', '2024-07-01', '2024-05-01', '2024-03-01', '2024-01-01',

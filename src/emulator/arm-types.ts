@@ -1,6 +1,6 @@
 /**
  * The ARM JSON shapes the emulator stores and serves, as in
- * ../shared/azure-spec/vpnLinkConnections.swagger-excerpt.json. Only what the emulator reads or
+ * test/fixtures/azure-spec/vpnLinkConnections.swagger-excerpt.json. Only what the emulator reads or
  * writes is typed; anything else a loaded file carries is kept verbatim through the index
  * signatures, so Microsoft's examples are served back unchanged.
  */

@@ -176,7 +176,7 @@ export function touchEtag(link: LinkNode, kind: MutationKind, step: number, etag
   return { step, kind, linkId: link.json.id, connectionId: link.connection.json.id, field: 'etag', old, new: etag };
 }
 
-// Byte counters are volatile: they change on every step without a new etag (see README.md ("The ARM emulator")).
+// Byte counters are volatile: they change on every step without a new etag (see docs/emulator.md, "Time steps").
 function setCounters(link: LinkNode, step: number, kind: MutationKind, ingress: number, egress: number): Mutation[] {
   return [
     ...setLinkProperty(link, 'ingressBytesTransferred', ingress, kind, step),

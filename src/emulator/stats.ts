@@ -1,7 +1,7 @@
 /**
  * What the emulator served, for tests and benchmarks: counts by operation and status, 429s,
  * POSTs per link, concurrent actions per VPN connection, and the theoretical minimum time a
- * perfect client would have needed for the same requests (formula in README.md ("The ARM emulator")).
+ * perfect client would have needed for the same requests (formula in docs/emulator.md, "Test hooks and statistics").
  */
 import type { FaultKind } from './faults.js';
 import type { BucketSettings } from './token-bucket.js';
@@ -45,7 +45,7 @@ export interface EmulatorStats {
   maxRequestsPerAction: number;
   /** Requests on the longest dependency chain: Σ maxPagesPerList + maxRequestsPerAction. */
   chainLength: number;
-  /** Lower bound on the wall time a perfect client needed for these requests (see README.md ("The ARM emulator")). */
+  /** Lower bound on the wall time a perfect client needed for these requests (see docs/emulator.md, "Test hooks and statistics"). */
   theoreticalMinimumMs: number;
 }
 

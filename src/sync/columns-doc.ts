@@ -17,7 +17,7 @@ const BOOKKEEPING: [string, string, string][] = [
   ['_raw', 'TEXT (JSON)', 'The ARM JSON as received (sharedKey replaced by its fingerprint), so properties outside the 22 fields, such as dpdTimeoutSeconds, are kept'],
 ];
 
-/** The README's column table of vpn_link_connections, rendered from the field list. */
+/** The column table of vpn_link_connections in docs/database.md, rendered from the field list. */
 export function renderColumnsTable(): string {
   const rows: [string, string, string][] = [
     ...LINK_FIELDS.map((f): [string, string, string] => [f.name, SQL_TYPE[f.kind], f.doc]),

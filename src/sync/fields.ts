@@ -1,6 +1,7 @@
 /**
  * The one definition of the vpnLinkConnections resource's fields (DESIGN.md §2.6): the table's
- * columns, the normaliser, change detection and the README's column table all follow this list.
+ * columns, the normaliser, change detection and the column table in docs/database.md all
+ * follow this list.
  * Order is the order the issue and StackQL list them in, which is also the column order.
  */
 
@@ -28,7 +29,7 @@ export interface FieldSpec {
   readonly secret?: true;
   /** Compared without regard to case (ARM ids and type names are case-insensitive). */
   readonly caseInsensitive?: true;
-  /** One line for the README's column table. */
+  /** One line for the column table in docs/database.md. */
   readonly doc: string;
 }
 

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { openStore } from '../../src/store/open-store.js';
 import { beginPull } from '../../src/store/pull-lock.js';
+import { azureExample } from '../support/azure-spec.js';
 import { armLink } from '../support/link-fixture.js';
 import { runCli } from '../support/run-cli.js';
 import { useTempDir } from '../support/temp-dir.js';
 
-const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/azure-spec/examples');
-const example = (name: string) => path.join(EXAMPLES, name);
+const example = azureExample;
 const tempDir = useTempDir('vpnsync-import-');
 const SUB = '00000000-0000-0000-0000-000000000000';
 

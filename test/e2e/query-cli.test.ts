@@ -1,90 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { recordPull } from '../../src/history/record-pull.js';
-import { openStore } from '../../src/store/open-store.js';
-import { beginPull } from '../../src/store/pull-lock.js';
-import { fingerprintWith, normaliseLink } from '../../src/sync/normalise.js';
-import { armLink } from '../support/link-fixture.js';
+import { GCM, SUB, seedQueryDb } from '../support/query-fixture.js';
 import { runCli } from '../support/run-cli.js';
-
-const SUB = '00000000-0000-0000-0000-000000000001';
-const SUB2 = '00000000-0000-0000-0000-000000000002';
-const nat = (gw: string, rule: string) => [{ id: `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/vpnGateways/${gw}/natRules/${rule}` }];
-const GCM = { saLifeTimeSeconds: 3600, saDataSizeKilobytes: 102400000, ipsecEncryption: 'GCMAES256', ipsecIntegrity: 'GCMAES256', ikeEncryption: 'AES256', ikeIntegrity: 'SHA256', dhGroup: 'DHGroup14', pfsGroup: 'PFS2048' };
-const CBC = { ...GCM, ipsecEncryption: 'AES256', ipsecIntegrity: 'SHA256', dhGroup: 'DHGroup24', pfsGroup: 'PFS24' };
-
-/** Pull 1: six links on three gateways. Pull 2: one link comes up, one is deleted, one is added. */
-function fleet(pull: 1 | 2): Record<string, unknown>[] {
-  const links = [
-    armLink({ gw: 'gw-weu', conn: 'site-001', link: 'link-a', properties: { connectionStatus: 'Connected', enableBgp: true, ipsecPolicies: [GCM], egressNatRules: nat('gw-weu', 'egress1') } }),
-    armLink({ gw: 'gw-weu', conn: 'site-001', link: 'link-b', properties: { connectionStatus: pull === 1 ? 'NotConnected' : 'Connected', enableBgp: true, ipsecPolicies: [GCM], egressNatRules: nat('gw-weu', 'egress1') } }),
-    armLink({ gw: 'gw-weu', conn: 'site-002', link: 'link-a', properties: { connectionStatus: 'Connected', enableBgp: false, ipsecPolicies: [], egressNatRules: [] } }),
-    armLink({ gw: 'gw-neu', conn: 'site-003', link: 'link-a', properties: { connectionStatus: 'NotConnected', enableBgp: false, ipsecPolicies: [CBC], egressNatRules: [], ingressNatRules: nat('gw-neu', 'ingress7') } }),
-    armLink({ gw: 'gw-neu', conn: 'site-003', link: 'link-b', properties: { connectionStatus: 'Connecting', enableBgp: true, ipsecPolicies: [CBC], egressNatRules: [] } }),
-    // ARM sometimes returns resource group names upper-cased in ids.
-    armLink({ sub: SUB2, rg: 'RG-US', gw: 'gw-use', conn: 'site-004', link: 'link-a', properties: { connectionStatus: 'Connected', enableBgp: true, ipsecPolicies: [], egressNatRules: [] } }),
-  ];
-  if (pull === 1) return links;
-  return [
-    ...links.filter((l) => !String(l.id).includes('/site-002/')),
-    armLink({ sub: SUB2, rg: 'RG-US', gw: 'gw-use', conn: 'site-004', link: 'link-b', properties: { connectionStatus: 'Connected', enableBgp: true, ipsecPolicies: [], egressNatRules: [] } }),
-  ];
-}
-
-const FINISHED = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'] as const;
-
-async function seed(file: string): Promise<void> {
-  const store = await openStore(file, { mode: 'write' });
-  const fp = fingerprintWith('salt');
-  for (const n of [1, 2] as const) {
-    const finishedAt = FINISHED[n - 1] as string;
-    const { pullId } = beginPull(store.sqlite, { source: 'arm', strategy: 'links', scope: {}, startedAt: finishedAt, pid: process.pid, hostname: 'seed' });
-    recordPull(store.sqlite, {
-      pullId,
-      finishedAt,
-      links: fleet(n).map((l) => normaliseLink(l, fp)),
-      scopes: [],
-      absenceIsProven: () => true,
-      requests: 0,
-      throttled: 0,
-    });
-  }
-  await store.close();
-}
-
-/** The README's example queries; the README must show exactly these (checked below). */
-const README_QUERIES = {
-  downPerGateway: `SELECT gatewayName, count(*) AS links, sum(connectionStatus IS NOT 'Connected') AS down
-FROM vpn_link_connections
-GROUP BY gatewayName
-ORDER BY down DESC, gatewayName`,
-  bgpOff: `SELECT gatewayName, connectionName, name
-FROM vpn_link_connections
-WHERE enableBgp = 0
-ORDER BY gatewayName, connectionName, name`,
-  ipsecInventory: `SELECT p.value ->> 'ikeEncryption' AS ike, p.value ->> 'ipsecEncryption' AS ipsec,
-       p.value ->> 'dhGroup' AS dhGroup, count(*) AS links
-FROM vpn_link_connections AS l, json_each(l.ipsecPolicies) AS p
-GROUP BY ike, ipsec, dhGroup
-ORDER BY links DESC, ike, ipsec`,
-  natInUse: `SELECT l.gatewayName, 'egress' AS direction, r.value ->> 'id' AS natRule, count(*) AS links
-FROM vpn_link_connections AS l, json_each(l.egressNatRules) AS r
-GROUP BY 1, 3
-UNION ALL
-SELECT l.gatewayName, 'ingress', r.value ->> 'id', count(*)
-FROM vpn_link_connections AS l, json_each(l.ingressNatRules) AS r
-GROUP BY 1, 3
-ORDER BY links DESC, natRule`,
-  stackql: `SELECT name, connectionStatus, enableBgp
-FROM azure.network.vpn_link_connections
-WHERE subscriptionId = '00000000-0000-0000-0000-000000000002'
-  AND resourceGroupName = 'rg-us'
-  AND gatewayName = 'gw-use'
-  AND connectionName = 'site-004'`,
-} as const;
 
 describe('vpnsync query (the real CLI over a seeded database)', () => {
   let dir: string;
@@ -95,7 +15,7 @@ describe('vpnsync query (the real CLI over a seeded database)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'vpnsync-query-'));
     db = path.join(dir, 'vpnsync.db');
-    await seed(db);
+    await seedQueryDb(db);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -166,36 +86,6 @@ describe('vpnsync query (the real CLI over a seeded database)', () => {
     expect(r).toMatchObject({ code: EXIT.USAGE, stdout: '' });
     expect(r.stderr).toBe(`vpnsync: No database at ${missing}. Run \`vpnsync pull\` first (or pass --db).\n`);
     expect(existsSync(path.dirname(missing))).toBe(false);
-  });
-
-  it('runs the README’s examples, which the README shows verbatim', async () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const sql of Object.values(README_QUERIES)) expect(readme).toContain(sql);
-
-    const json = async (sql: string) => {
-      const r = await query(['--format', 'json', sql]);
-      expect(r.stderr).toBe('');
-      return JSON.parse(r.stdout) as unknown;
-    };
-    expect(await json(README_QUERIES.downPerGateway)).toEqual([
-      { gatewayName: 'gw-neu', links: 2, down: 2 },
-      { gatewayName: 'gw-use', links: 2, down: 0 },
-      { gatewayName: 'gw-weu', links: 2, down: 0 },
-    ]);
-    expect(await json(README_QUERIES.bgpOff)).toEqual([{ gatewayName: 'gw-neu', connectionName: 'site-003', name: 'link-a' }]);
-    expect(await json(README_QUERIES.ipsecInventory)).toEqual([
-      { ike: 'AES256', ipsec: 'AES256', dhGroup: 'DHGroup24', links: 2 },
-      { ike: 'AES256', ipsec: 'GCMAES256', dhGroup: 'DHGroup14', links: 2 },
-    ]);
-    expect(await json(README_QUERIES.natInUse)).toEqual([
-      { gatewayName: 'gw-weu', direction: 'egress', natRule: nat('gw-weu', 'egress1')[0]!.id, links: 2 },
-      { gatewayName: 'gw-neu', direction: 'ingress', natRule: nat('gw-neu', 'ingress7')[0]!.id, links: 1 },
-    ]);
-    // StackQL's parameters match names as ARM does, without regard to case (the id says RG-US).
-    expect(await json(README_QUERIES.stackql)).toEqual([
-      { name: 'link-a', connectionStatus: 'Connected', enableBgp: 1 },
-      { name: 'link-b', connectionStatus: 'Connected', enableBgp: 1 },
-    ]);
   });
 
   it('runs a StackQL user’s SELECT unchanged, quoted names and joins included', async () => {

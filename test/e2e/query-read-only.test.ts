@@ -6,9 +6,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
+import { azureExample } from '../support/azure-spec.js';
 import { BIN, outputOf, runCli, type CliResult } from '../support/run-cli.js';
 
-const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/azure-spec/examples');
 
 /** The database's bytes and the directory's file names (the -shm's content changes on every read, so only its presence counts). */
 function snapshot(dir: string, db: string): { files: string[]; hashes: Record<string, string> } {
@@ -25,7 +25,7 @@ describe('vpnsync query is read-only', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'vpnsync-ro-'));
     db = path.join(dir, 'vpnsync.db');
     for (const f of ['VpnGatewayList.json', 'VpnSiteLinkConnectionGet.json']) {
-      const r = await runCli(['import', '--db', db, path.join(EXAMPLES, f)]);
+      const r = await runCli(['import', '--db', db, azureExample(f)]);
       expect(r.code).toBe(EXIT.OK);
     }
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createEmulatorCommand, emulatorOptionsFromArgs, type EmulatorArgs, type EmulatorCommandDeps } from '../../src/cli/commands/emulator.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { azureExample } from '../support/azure-spec.js';
 
 /** Runs `vpnsync emulator <args>` in-process; returns the options given to start and what was printed. */
 async function run(args: string[], deps: Partial<EmulatorCommandDeps> = {}) {
@@ -98,7 +99,7 @@ describe('vpnsync emulator', () => {
   });
 
   it('serves a fleet file', async () => {
-    const file = new URL('../../../shared/azure-spec/examples/VpnGatewayList.json', import.meta.url).pathname;
+    const file = azureExample('VpnGatewayList.json');
     const r = await run(['--fleet-file', file]);
     expect(r.emulator!.links()).toHaveLength(2);
   });

@@ -1,6 +1,6 @@
 /**
  * Conformance: every body the emulator produces validates against the matching schema of the
- * swagger excerpt in ../shared/azure-spec, and Microsoft's example payloads load as fleets and
+ * swagger excerpt in test/fixtures/azure-spec, and Microsoft's example payloads load as fleets and
  * are served back equal.
  */
 import { readFileSync, readdirSync } from 'node:fs';

@@ -1,12 +1,12 @@
 /** Shared helpers for the emulator tests: tokens, raw ARM calls, paging, schema validation. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { AZURE_SPEC_DIR } from '../support/azure-spec.js';
 
-/** ../shared/azure-spec relative to the repo. */
-export const SPEC_DIR = fileURLToPath(new URL('../../../shared/azure-spec/', import.meta.url));
+/** Microsoft's spec excerpt and examples, in test/fixtures/azure-spec/ (ends with a slash). */
+export const SPEC_DIR = AZURE_SPEC_DIR;
 /** Microsoft's example payloads. */
 export const EXAMPLES_DIR = `${SPEC_DIR}examples/`;
 /** The api-version vpnsync's spec excerpt documents. */

@@ -61,7 +61,7 @@ describe('stateAsOf (the vpn_link_connections_as_of view)', () => {
     expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
-  it('the views answer the README’s ad hoc queries', async () => {
+  it('the views answer the ad hoc queries of docs/history.md', async () => {
     fx = await HistoryFixture.open(tempDir());
     fx.pull([l('a'), l('b')]);
     fx.pull([l('a', { connectionStatus: 'NotConnected' }), l('b')]);
@@ -71,7 +71,7 @@ describe('stateAsOf (the vpn_link_connections_as_of view)', () => {
       { name: 'b', _pull_id: 1, _kind: 'added', _changed_columns: '[]', _pull_finished_at: fx.finishedAt(1), _pull_status: 'complete' },
       { name: 'a', _pull_id: 2, _kind: 'changed', _changed_columns: '["connectionStatus"]', _pull_finished_at: fx.finishedAt(2), _pull_status: 'complete' },
     ]);
-    // State as of a time: the last recorded pull finished at or before it (README, "The database").
+    // State as of a time: the last recorded pull finished at or before it (docs/history.md, "History in SQL").
     const asOfTime = fx.sqlite
       .prepare(
         `SELECT name, connectionStatus FROM vpn_link_connections_as_of

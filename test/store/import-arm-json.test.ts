@@ -10,12 +10,12 @@ import { readImportInput } from '../../src/import/read-import-input.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { beginPull } from '../../src/store/pull-lock.js';
 import { LockedError } from '../../src/store/process-lock.js';
+import { azureExample } from '../support/azure-spec.js';
 import { armLink } from '../support/link-fixture.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
-const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/azure-spec/examples');
-const example = (name: string): unknown => JSON.parse(readFileSync(path.join(EXAMPLES, name), 'utf8'));
+const example = (name: string): unknown => JSON.parse(readFileSync(azureExample(name), 'utf8'));
 const HOST = 'test-host';
 
 async function freshStore(): Promise<Store> {

@@ -38,7 +38,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
       .option('param', { type: 'string', describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
       .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })
       .example('$0 query "SELECT gatewayName, count(*) FROM vpn_link_connections GROUP BY 1"', 'Links per gateway')
-      .example('$0 query -f links-down.sql --format json | jq .', 'SQL from a file, JSON out')
+      .example('$0 query -f examples/queries/links-down.sql --format json | jq .', 'SQL from a file (shipped in examples/queries), JSON out')
       .example("$0 query --param gw=vpngw-weu-01 \"SELECT name FROM vpn_link_connections WHERE gatewayName = :gw\"", 'A named parameter') as unknown as Argv<QueryArgs>,
   handler: async (argv) => {
     const sql = readSql(argv);

@@ -1,0 +1,4 @@
+SELECT gatewayName, connectionName, name
+FROM vpn_link_connections
+WHERE enableBgp = 0
+ORDER BY gatewayName, connectionName, name

@@ -76,9 +76,9 @@ export interface QueueRunResult {
   /** Queued actions not yet due (--not-before in the future). */
   notDue: number[];
   /** ARM refused the POST without acting (busy gateway, subscription not writable): queued again with a not-before time. */
-  requeued: { id: number; reason: string; notBefore: string }[];
+  requeued: { id: number; kind: ActionKind; link: string; reason: string; notBefore: string }[];
   /** Left queued, not sent: their subscription is not Enabled (ARM refuses actions there). */
-  held: { id: number; reason: string }[];
+  held: { id: number; kind: ActionKind; link: string; reason: string }[];
 }
 
 /** The plan of a run, as --dry-run shows it: nothing is sent or written. */
@@ -217,8 +217,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         .run(row.started_at, notBefore, refusals, e.requestId ?? null, e.correlationId ?? null, row.id);
       event(row.id, { event: 'retry', httpStatus: e.status, requestId: e.requestId, detail: `${reason}; queued again, not before ${notBefore}` });
     })();
-    requeued.push({ id: row.id, reason, notBefore });
-    log(`#${row.id} ${row.kind} ${linkLabel(row)}: queued again for ${notBefore}: ${reason}`);
+    // Reported in the result (the CLI warns once per action), not logged here as well.
+    requeued.push({ id: row.id, kind: row.kind, link: linkLabel(row), reason, notBefore });
     return undefined;
   };
 
@@ -253,8 +253,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         const heldBecause = resume ? undefined : notWritable.get(row.subscriptionId.toLowerCase());
         if (heldBecause) {
           holdBack(sqlite, row, heldBecause, iso());
-          held.push({ id: row.id, reason: heldBecause });
-          log(`#${row.id} ${row.kind} ${linkLabel(row)}: held back, ${heldBecause}`);
+          held.push({ id: row.id, kind: row.kind, link: linkLabel(row), reason: heldBecause });
           return;
         }
         const outcome = await runAction(row, resume);

@@ -137,7 +137,8 @@ describe('busy is not failed', () => {
     expect(result.outcomes).toEqual([]);
     expect(result.requeued).toHaveLength(1);
     expect(result.requeued[0]!.reason).toMatch(why);
-    expect(run.stderr).toMatch(/#1: queued again, not before /);
+    expect(run.stderr).toMatch(/^#1 reset \S+: queued again, not before /m);
+    expect(run.stderr.match(/queued again, not before/g)).toHaveLength(1);
     const row = action(ctx);
     expect(row).toMatchObject({ status: 'queued', refusals: 1 });
     const wait = Date.parse(row.not_before!) - before;
@@ -168,8 +169,9 @@ describe('subscriptions that are not Enabled', () => {
     const run = await ctx.vpnsync(['queue', 'run', '--json']);
     expect(run.code, run.stderr).toBe(EXIT.OK);
     const result = JSON.parse(run.stdout) as { held: { id: number; reason: string }[] };
-    expect(result.held).toEqual([{ id: 1, reason: expect.stringMatching(new RegExp(`^subscription ${sub} is Disabled \\(as ARM reported at .*\\): reads work, but ARM refuses actions until it is Enabled$`)) }]);
-    expect(run.stderr).toMatch(/#1: held back, subscription .* is Disabled/);
+    expect(result.held).toEqual([{ id: 1, kind: 'reset', link: expect.stringMatching(/^[^/]+\/[^/]+\/[^/]+$/), reason: expect.stringMatching(new RegExp(`^subscription ${sub} is Disabled \\(as ARM reported at .*\\): reads work, but ARM refuses actions until it is Enabled$`)) }]);
+    expect(run.stderr).toMatch(/^#1 reset \S+: held back, subscription .* is Disabled/m);
+    expect(run.stderr.match(/held back/g)).toHaveLength(1);
     expect(action(ctx).status).toBe('queued');
     expect(counts(ctx, linkId).posts.resetconnection).toBe(0);
     expect(ctx.rows('SELECT subscriptionId, state FROM subscriptions')).toEqual([{ subscriptionId: sub, state: 'Disabled' }]);

@@ -167,8 +167,8 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       await store.close();
     }
     for (const o of result.outcomes) if (o.outcome !== 'succeeded') log.warn(`#${o.id} ${o.kind} ${o.link}: ${o.outcome}: ${o.errorCode ?? ''} ${o.message ?? ''}${o.requestId ? `; request id ${o.requestId}` : ''}`.trim());
-    for (const r of result.requeued) log.warn(`#${r.id}: queued again, not before ${r.notBefore}: ${r.reason}`);
-    for (const h of result.held) log.warn(`#${h.id}: held back, ${h.reason}`);
+    for (const r of result.requeued) log.warn(`#${r.id} ${r.kind} ${r.link}: queued again, not before ${r.notBefore}: ${r.reason}`);
+    for (const h of result.held) log.warn(`#${h.id} ${h.kind} ${h.link}: held back, ${h.reason}`);
     if (argv.json) out(JSON.stringify(result, null, 2));
     const ok = result.outcomes.filter((o) => o.outcome === 'succeeded').length;
     log.info(

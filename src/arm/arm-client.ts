@@ -225,9 +225,11 @@ export class ArmClient {
       const correlationId = response.headers.get('x-ms-correlation-request-id') ?? undefined;
       const text = response.bodyAsText ?? '';
       const answer = (body: unknown): ArmResponse => ({ status: response.status, body, text, requestId, correlationId, headers: response.headers });
-      if (mode.anyStatus) return answer(parseOrUndefined(text));
+      // A poll's status decides its meaning; an action's 2xx means ARM accepted it, whatever its
+      // body (which is read again by the poller, never by re-sending the POST).
+      if (mode.anyStatus || (method === 'POST' && response.status >= 200 && response.status < 300)) return answer(parseOrUndefined(text));
       if (response.status < 200 || response.status >= 300) {
-        throw armErrorFromResponse(response.status, response.bodyAsText ?? undefined, requestId, path, { correlationId, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')) });
+        throw armErrorFromResponse(response.status, response.bodyAsText ?? undefined, requestId, path, { correlationId, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), this.clock.now()) });
       }
       if (text === '') return answer(undefined);
       try {

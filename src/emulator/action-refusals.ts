@@ -5,8 +5,9 @@
  *   (Network RP, one operation per gateway; quoted in public issue threads);
  * - 429 `RetryableError` whose `details[0].code` is `RetryableErrorDueToAnotherOperation` and whose
  *   message says when to retry (as recorded from Network RP in public issue threads);
- * - 409 for a subscription that is Warned, PastDue or Disabled: ARM filters PUT/PATCH/POST itself
- *   (ARM RPC, subscription lifecycle); a Disabled one says `ReadOnlyDisabledSubscription`.
+ * - 409 for a subscription that is Warned or Disabled: ARM filters PUT/PATCH/POST itself (ARM RPC,
+ *   subscription lifecycle); a Disabled one says `ReadOnlyDisabledSubscription`. A PastDue one
+ *   still works (Microsoft's "Azure subscription states": all operations are available).
  */
 import { randomUUID } from 'node:crypto';
 import { armError, type EmulatorResponse } from './arm-errors.js';
@@ -48,11 +49,11 @@ export function anotherOperation(fault: FaultRule, gatewayId: string, runningSta
   );
 }
 
-/** 409 for an action in a subscription whose state is not Enabled (reads still work). */
+/** 409 for an action in a Warned or Disabled subscription (reads still work). */
 export function subscriptionNotWritable(subscriptionId: string, state: string): EmulatorResponse {
   if (state === 'Disabled') {
     return armError(409, 'ReadOnlyDisabledSubscription', `The subscription '${subscriptionId}' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.`);
   }
-  // ARM's code for Warned and PastDue is not documented publicly; the message follows the Disabled one.
+  // ARM's code for a Warned subscription is not documented publicly; the message follows the Disabled one.
   return armError(409, 'SubscriptionNotEnabled', `The subscription '${subscriptionId}' is in state '${state}' and therefore marked as read only. You cannot perform any write actions on this subscription until it is enabled.`);
 }

@@ -382,11 +382,12 @@ export class EmulatorCore {
   private startAction(route: ArmRoute, link: LinkNode, apiVersion: string, pathLower: string): { response: EmulatorResponse; acted?: FaultRule } {
     const action: ActionKind = route.operationId === 'VpnLinkConnections_ResetConnection' ? 'resetconnection' : 'getikesas';
     this.stats.post(link.json.id, action);
-    // ARM filters actions on a subscription that is not Enabled before the provider sees them
-    // (ARM RPC, subscription lifecycle: "PUT/PATCH/POST must not" function; ARM answers 409).
+    // ARM filters actions on a Warned or Disabled subscription before the provider sees them
+    // (ARM RPC, subscription lifecycle: PUT/PATCH/POST must not function; ARM answers 409).
     const subscription = link.connection.gateway.resourceGroup.subscription;
     const state = String(subscription.json.state ?? 'Enabled');
-    if (state !== 'Enabled') return { response: subscriptionNotWritable(subscription.subscriptionId, state) };
+    // PastDue is still active: Microsoft's "Azure subscription states" says all operations work.
+    if (state === 'Warned' || state === 'Disabled') return { response: subscriptionNotWritable(subscription.subscriptionId, state) };
     const connectionKey = link.connection.json.id.toLowerCase();
     const [fault] = this.faults.has(ACTION_FAULTS) ? this.faults.roll(faultTarget(pathLower, route), ACTION_FAULTS) : [];
     if (fault?.kind === 'busy') {

@@ -144,7 +144,7 @@ export interface Emulator {
   fleetJson(): unknown;
   /** Replaces the fault rules. */
   setFaults(faults: FaultRule[]): void;
-  /** Puts a subscription in another state (Warned, PastDue, Disabled: actions refused; Enabled again). */
+  /** Puts a subscription in another state (Warned or Disabled: actions refused with 409; PastDue and Enabled: allowed). */
   setSubscriptionState(subscriptionId: string, state: SubscriptionState): void;
   /** The throttling buckets made so far (what each holds) and other principals' read rate; undefined when throttling is off. */
   throttleState(): { otherReadsPerSecond: number; buckets: BucketState[] } | undefined;

@@ -21,8 +21,13 @@ export const DEFAULT_POLL_INTERVAL_MS = 60_000;
 export const DEFAULT_BUSY_WAIT_MS = 60_000;
 /** Refusals (busy gateway, subscription not writable) after which an action is failed instead of queued again. */
 export const MAX_REFUSALS = 20;
-/** The subscription state in which ARM carries out actions (Microsoft.Resources SubscriptionState). */
-export const ENABLED_STATE = 'Enabled';
+/**
+ * Subscription states in which ARM refuses actions (409) while reads still work: Warned and
+ * Disabled (ARM RPC, subscription lifecycle: PUT/PATCH/POST must not function), and Deleted.
+ * PastDue is not one of them: Microsoft's "Azure subscription states" says all operations are
+ * available while a payment is past due.
+ */
+export const NOT_WRITABLE_STATES: readonly string[] = ['Warned', 'Disabled', 'Deleted'];
 /** Consecutive failed polls (after the pipeline's own retries) before a run gives up on an operation for now. */
 const MAX_POLL_FAILURES = 3;
 /** An operation still running this long after its POST is failed (OperationTimedOut); resets take minutes. */
@@ -91,6 +96,8 @@ export interface QueuePlan {
   /** Resets whose VPN connection has another reset in flight (or of unknown outcome) that this run does not resume. */
   blocked: ActionRow[];
   notDue: ActionRow[];
+  /** Due actions left queued because ARM refuses actions in their subscription (its stored state), with the reason. */
+  held: { row: ActionRow; reason: string }[];
 }
 
 /**
@@ -103,7 +110,11 @@ export interface QueuePlan {
 export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, options: QueueRunOptions = {}): QueuePlan {
   const only = options.ids && options.ids.length > 0 ? new Set(options.ids) : undefined;
   const open = sqlite.prepare(`SELECT * FROM actions WHERE status IN ('queued', 'running') ORDER BY id`).all() as ActionRow[];
-  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], blocked: [], notDue: [] };
+  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], blocked: [], notDue: [], held: [] };
+  // What ARM last said of each subscription (a pull's listing, or the check before a run).
+  const states = new Map(
+    (sqlite.prepare(`SELECT subscription_key, state, checked_at FROM subscriptions`).all() as { subscription_key: string; state: string; checked_at: string }[]).map((r) => [r.subscription_key, r]),
+  );
   // A reset that may be running at ARM and that this run will not follow to its end keeps its
   // connection busy: another reset there could take the whole site down.
   const busy = new Set<string>();
@@ -129,6 +140,12 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
     }
     if (r.not_before && r.not_before > now) {
       plan.notDue.push(r);
+      continue;
+    }
+    // Before the reset cap: an action ARM would refuse must not take a slot from one it would not.
+    const sub = states.get(r.subscriptionId.toLowerCase());
+    if (sub && NOT_WRITABLE_STATES.includes(sub.state)) {
+      plan.held.push({ row: r, reason: `subscription ${r.subscriptionId.toLowerCase()} is ${sub.state} (as ARM reported at ${sub.checked_at}): reads work, but ARM refuses actions in it` });
       continue;
     }
     if (r.kind === 'reset') {
@@ -171,8 +188,26 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     })
     .immediate();
   const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now());
+  const failRun = (e: unknown): void => {
+    try {
+      sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e), runId);
+    } catch {
+      // The original error is the one to report.
+    }
+  };
 
-  const plan = planQueueRun(sqlite, iso(), options);
+  // Ask ARM for the state of each subscription with due actions (a read), so that the plan holds
+  // back actions ARM would refuse. A credential that yields no token ends the run here: nothing
+  // was sent.
+  let plan: QueuePlan;
+  try {
+    await refreshSubscriptionStates(deps.arm, sqlite, iso(), log);
+    plan = planQueueRun(sqlite, iso(), options);
+  } catch (e) {
+    failRun(e);
+    stopHeartbeat();
+    throw e;
+  }
   const outcomes: ActionOutcome[] = [];
   const event = (id: number, e: ActionEvent) => logActionEvent(sqlite, id, iso(), e);
   const finish = (row: ActionRow, o: Omit<ActionOutcome, 'id' | 'kind' | 'link'> & { httpStatus?: number | undefined }) => {
@@ -193,12 +228,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const unknownOutcome = (row: ActionRow, why: string, f: Partial<ReturnType<typeof failureOf>> = {}) =>
     finish(row, { ...f, outcome: 'failed', errorCode: 'OutcomeUnknown', message: `${why}; it is not sent again — check the link, and queue the action again if needed` });
 
-  for (const row of plan.unknownOutcome) {
-    unknownOutcome(row, 'an earlier runner stopped after sending the POST and before ARM’s answer was saved');
-  }
 
   const requeued: QueueRunResult['requeued'] = [];
-  const held: QueueRunResult['held'] = [];
   /**
    * ARM refused the POST without acting on it (409, or 429 while another operation holds the
    * gateway): the action goes back to the queue, due again after Retry-After; the trail says why.
@@ -234,11 +265,9 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   // claimed after it, and the run ends with that error (nothing was sent for want of a token).
   let credentialFailure: ArmError | undefined;
 
-  // Subscriptions that are not Enabled: ARM refuses actions there (409), so none is sent.
-  const notWritable = await checkSubscriptions(deps.arm, sqlite, plan.run, iso, log).catch((e: unknown) => {
-    if (isCredentialError(e)) credentialFailure ??= e;
-    else throw e;
-    return new Map<string, string>();
+  const held: QueueRunResult['held'] = plan.held.map(({ row, reason }) => {
+    holdBack(sqlite, row, reason, iso());
+    return { id: row.id, kind: row.kind, link: linkLabel(row), reason };
   });
 
   const execute = (row: ActionRow, resume: boolean): Promise<void> => {
@@ -248,12 +277,6 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         if (row.kind === 'reset' && !resume && blocked.has(connectionKey(row))) {
           deferred.push(row.id);
           log(`#${row.id} reset ${linkLabel(row)}: deferred, another reset of its VPN connection may still be running`);
-          return;
-        }
-        const heldBecause = resume ? undefined : notWritable.get(row.subscriptionId.toLowerCase());
-        if (heldBecause) {
-          holdBack(sqlite, row, heldBecause, iso());
-          held.push({ id: row.id, kind: row.kind, link: linkLabel(row), reason: heldBecause });
           return;
         }
         const outcome = await runAction(row, resume);
@@ -269,9 +292,6 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const runAction = async (row: ActionRow, resume: boolean): Promise<ActionOutcome | undefined> => {
     const path = `${linkPath(row)}/${ACTION_PATH[row.kind]}`;
     let lastResponse: ArmResponse | undefined;
-    // The Azure-AsyncOperation (or Operation-Location) URL, when ARM gave one: its answers are
-    // about reading the status, never the operation's own verdict (ARM RPC).
-    let statusUrl: string | undefined;
     const toOperation = (res: ArmResponse, method: string, url: string): OperationResponse => {
       lastResponse = res;
       return { flatResponse: res.body, rawResponse: { statusCode: res.status, headers: res.headers.toJSON(), request: { method, url }, body: res.body } };
@@ -284,14 +304,33 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       sendPollRequest: async (url) => {
         const res = await deps.arm.poll(url);
         lastResponse = res;
-        if (res.status >= 200 && res.status < 300) return toOperation(res, 'GET', url);
-        // A status URL that cannot be read says nothing about the operation; neither does a
-        // Location URL answering 401, 403 or 404 (it cannot tell), nor a 5xx without ARM's error.
-        const isStatusUrl = statusUrl !== undefined && sameResource(url, statusUrl);
-        if (isStatusUrl || [401, 403, 404].includes(res.status) || (res.status >= 500 && !armErrorDetailOf(res.body))) {
-          throw armErrorFromResponse(res.status, res.text, res.requestId, pathOf(url), { correlationId: res.correlationId });
+        const unclear = (why?: string): ArmError => {
+          const e = armErrorFromResponse(res.status, res.text, res.requestId, pathOf(url), { correlationId: res.correlationId });
+          return why ? new ArmError({ message: why, status: res.status, code: 'UnexpectedBody', requestId: res.requestId, correlationId: res.correlationId, path: pathOf(url) }) : e;
+        };
+        // Which URL this is, as core-lro polls it now (it may follow a new header): the status
+        // URL (OperationLocation mode, any URL but the result's), or a Location URL.
+        const config = configOf(poller);
+        const isStatusUrl = config.mode === 'OperationLocation' && (config.resourceLocation === undefined || !sameResource(url, config.resourceLocation));
+        const isFinalGet = config.mode === 'OperationLocation' && !isStatusUrl;
+        // Throttled or busy for now (the GET retries are spent): the operation goes on; retry later.
+        if (res.status === 429 || res.status === 408 || (res.status >= 500 && (res.headers.has('retry-after') || !armErrorDetailOf(res.body)))) throw unclear();
+        if (isStatusUrl) {
+          // The status resource answers 200 with a status; anything else says nothing of the
+          // operation (ARM RPC: a 4xx or 5xx there is a failure to read the status).
+          if (res.status !== 200) throw unclear();
+          if (typeof (res.body as { status?: unknown } | undefined)?.status !== 'string') throw unclear(`the status URL answered 200 without an operation status`);
+          return toOperation(res, 'GET', url);
         }
-        // The Location URL answers with the action's own status and error: ARM's verdict.
+        if (isFinalGet) {
+          // The operation Succeeded; its result must be a success too, or it is not the result yet.
+          if (res.status === 200 || res.status === 204) return toOperation(res, 'GET', url);
+          throw unclear(`the result URL answered HTTP ${res.status} after the operation succeeded`);
+        }
+        if (res.status >= 200 && res.status < 300) return toOperation(res, 'GET', url);
+        // A Location URL answering 401, 403 or 404 cannot tell; any other answer is the action's
+        // own status and error: ARM's verdict.
+        if ([401, 403, 404].includes(res.status)) throw unclear();
         return toOperation(res, 'GET', url);
       },
     };
@@ -300,7 +339,6 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     try {
       if (resume) {
         event(row.id, { event: 'resumed', detail: 'polling resumed from the saved state; not POSTed again' });
-        statusUrl = statusUrlOf(row.poller_state as string);
         poller = createHttpPoller(lro, { restoreFrom: row.poller_state as string, resourceLocationConfig: 'location' });
       } else {
         // Claim it only if it is still queued (or claimed but never posted): a `queue cancel`
@@ -335,8 +373,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
           // A refusal: ARM answered without acting (409 Conflict, or 429 once the throttling
           // retries are spent or because another operation holds the gateway).
           if (e instanceof ArmError && (e.status === 409 || e.status === 429)) return requeue(row, e);
-          // No answer, or a 5xx: ARM may have acted on it. Never send it again.
-          if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500) {
+          // No answer, a 5xx, or a 2xx that could not be read: ARM may have acted on it. Never send it again.
+          if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500 || e.status < 300) {
             const f = failureOf(e);
             return unknownOutcome(row, `the POST got no clear answer (${f.errorCode}: ${f.message})`, f);
           }
@@ -353,7 +391,6 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
           })();
           return unknownOutcome(row, 'ARM accepted the POST (202) but gave no URL to follow it', { httpStatus: 202, requestId: res.requestId, correlationId: res.correlationId });
         }
-        statusUrl = pollingHeader;
         const state = await poller.serialize();
         sqlite.transaction(() => {
           sqlite.prepare(`UPDATE actions SET poller_state = ?, post_request_id = ?, request_id = ?, correlation_id = ? WHERE id = ?`).run(state, res?.requestId ?? null, res?.requestId ?? null, res?.correlationId ?? null, row.id);
@@ -391,9 +428,10 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         }
         const f = failureOf(e);
         // A polling URL that answers 4xx tells nothing of the operation, which ARM accepted and
-        // may have carried out: its outcome is unknown. A transport failure or 5xx leaves it
-        // running for the next `queue run` to resume.
-        if (e instanceof ArmError && e.status !== undefined && e.status < 500 && e.status !== 429) {
+        // may have carried out: its outcome is unknown. A transport failure, a 5xx, a throttled
+        // poll or an answer that is not the status or result yet (a 2xx of the wrong shape)
+        // leaves it running for the next `queue run` to resume.
+        if (e instanceof ArmError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429 && e.status !== 408) {
           return unknownOutcome(row, `ARM accepted the action, then its polling URL answered HTTP ${e.status} (${e.code}: ${e.message})`, f);
         }
         failures += 1;
@@ -406,29 +444,35 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       return finish(row, verdictOf(lastResponse, state?.status ?? 'unknown', pathOf(path)));
     }
     const done = lastResponse;
+    if (row.kind === 'ike-sas' && configOf(poller).mode === 'OperationLocation' && configOf(poller).resourceLocation === undefined) {
+      // Only a status URL was given: it says the query succeeded, but the report is served at
+      // the Location URL, which ARM did not give.
+      return finish(row, { outcome: 'failed', errorCode: 'ResultUnavailable', message: 'ARM reported the IKE SA query Succeeded but gave no Location URL to read its result from', httpStatus: done?.status, requestId: done?.requestId, correlationId: done?.correlationId });
+    }
     if (row.kind === 'ike-sas') {
       // The body exactly as received: Microsoft's own example is a quoted string that is not JSON.
-      const payload = decodeIkeSaPayload(done?.text ?? '');
+      // A runner that stopped after saving the final poll left no answer in hand: the saved
+      // state's result (the body as parsed) is all there is.
+      const payload = decodeIkeSaPayload(done ? done.text : typeof poller.result === 'string' ? poller.result : JSON.stringify(poller.result ?? null));
       sqlite.prepare(`INSERT OR REPLACE INTO ike_sas (action_id, link_key, fetched_at, raw, parsed) VALUES (?, ?, ?, ?, ?)`).run(row.id, row.link_key, iso(), payload.raw, payload.parsed);
     }
     return finish(row, { outcome: 'succeeded', httpStatus: done?.status, requestId: done?.requestId, correlationId: done?.correlationId });
   };
 
   try {
+    for (const row of plan.unknownOutcome) {
+      unknownOutcome(row, 'an earlier runner stopped after sending the POST and before ARM’s answer was saved');
+    }
     await Promise.all([...plan.resume.map((r) => execute(r, true)), ...plan.run.map((r) => execute(r, false))]);
   } catch (e) {
     // Only the database failing gets here (action failures are outcomes): release the lock.
-    try {
-      sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), e instanceof Error ? e.message : String(e), runId);
-    } catch {
-      // The original error is the one to report.
-    }
+    failRun(e);
     throw e;
   } finally {
     stopHeartbeat();
   }
   if (credentialFailure) {
-    sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), credentialFailure.describe(), runId);
+    failRun(credentialFailure);
     throw credentialFailure;
   }
 
@@ -474,14 +518,11 @@ function pathOf(url: string): string {
   }
 }
 
-/** The status URL a saved poller polls, when it polls one (core-lro's OperationLocation mode). */
-function statusUrlOf(pollerState: string): string | undefined {
-  try {
-    const config = (JSON.parse(pollerState) as { state?: { config?: { metadata?: { mode?: string }; operationLocation?: string } } }).state?.config;
-    return config?.metadata?.mode === 'OperationLocation' ? config.operationLocation : undefined;
-  } catch {
-    return undefined;
-  }
+/** How core-lro polls this operation now: its mode, and the result's URL in OperationLocation mode. */
+function configOf(poller: PollerLike<OperationState<unknown>, unknown> | undefined): { mode: string | undefined; resourceLocation: string | undefined } {
+  const config = (poller?.operationState as { config?: { metadata?: { mode?: unknown }; resourceLocation?: unknown } } | undefined)?.config;
+  const mode = config?.metadata?.mode;
+  return { mode: typeof mode === 'string' ? mode : undefined, resourceLocation: typeof config?.resourceLocation === 'string' ? config.resourceLocation : undefined };
 }
 
 /**
@@ -500,36 +541,25 @@ function verdictOf(res: ArmResponse | undefined, status: string, path: string): 
 }
 
 /**
- * Asks ARM for the state of each subscription the run would act in (Subscriptions_Get, a read),
- * stores it, and returns the ones that are not Enabled with the reason to hold their actions.
- * When ARM cannot be asked (no read permission on the subscription, say), the state stored last
- * is used; with none, the actions are sent and ARM decides.
+ * Asks ARM for the state of each subscription that has due queued actions (Subscriptions_Get, a
+ * read) and stores it. When ARM cannot be asked (no read permission on the subscription, say),
+ * the state stored last (by a pull or an earlier run) stands; with none, the actions are sent
+ * and ARM decides. Throws only a credential error (no token: nothing can be sent either).
  */
-async function checkSubscriptions(arm: ArmClient, sqlite: BetterSqlite3.Database, rows: readonly ActionRow[], iso: () => string, log: (line: string) => void): Promise<Map<string, string>> {
-  const ids = [...new Set(rows.map((r) => r.subscriptionId.toLowerCase()))];
-  const out = new Map<string, string>();
+async function refreshSubscriptionStates(arm: ArmClient, sqlite: BetterSqlite3.Database, now: string, log: (line: string) => void): Promise<void> {
+  const ids = sqlite
+    .prepare(`SELECT DISTINCT lower(subscriptionId) FROM actions WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY 1`)
+    .pluck()
+    .all(now) as string[];
   for (const key of ids) {
-    let state: string | undefined;
-    let at = iso();
     try {
       const res = await arm.get(`/subscriptions/${key}`, SUBSCRIPTIONS_API_VERSION);
-      const [reported] = subscriptionStatesOf([res.body]);
-      if (reported) {
-        state = reported.state;
-        recordSubscriptionStates(sqlite, [reported], at);
-      }
+      recordSubscriptionStates(sqlite, subscriptionStatesOf([res.body]), now);
     } catch (e) {
       if (isCredentialError(e)) throw e;
-      const stored = sqlite.prepare(`SELECT state, checked_at FROM subscriptions WHERE subscription_key = ?`).get(key) as { state: string; checked_at: string } | undefined;
-      log(`could not read the state of subscription ${key} (${e instanceof ArmError ? e.describe() : String(e)})${stored ? `; using the state stored at ${stored.checked_at}: ${stored.state}` : ''}`);
-      state = stored?.state;
-      at = stored?.checked_at ?? at;
-    }
-    if (state !== undefined && state !== ENABLED_STATE) {
-      out.set(key, `subscription ${key} is ${state} (as ARM reported at ${at}): reads work, but ARM refuses actions until it is ${ENABLED_STATE}`);
+      log(`could not read the state of subscription ${key} (${e instanceof ArmError ? e.describe() : String(e)}); using the state stored last, if any`);
     }
   }
-  return out;
 }
 
 /** Leaves an action queued and says why in its trail, once per reason (not on every cron run). */

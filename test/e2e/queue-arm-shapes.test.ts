@@ -4,6 +4,7 @@
  * verdict is recorded from whichever URL carried it; busy refusals go back to the queue; actions
  * in subscriptions that are not Enabled are held; GetIkeSas is stored as received.
  */
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
@@ -126,8 +127,8 @@ describe("ARM's own verdict on a failed operation", () => {
 
 describe('busy is not failed', () => {
   it.each([
-    ['409 AnotherOperationInProgress', { kind: 'busy', match: '/resetconnection', count: 1, retryAfterSeconds: 2 }, /AnotherOperationInProgress, HTTP 409/],
-    ['429 RetryableErrorDueToAnotherOperation', { kind: 'busy', status: 429, match: '/resetconnection', count: 1, retryAfterSeconds: 2 }, /RetryableError\/RetryableErrorDueToAnotherOperation, HTTP 429/],
+    ['409 AnotherOperationInProgress', { kind: 'busy', match: '/resetconnection', count: 1, retryAfterSeconds: 30 }, /AnotherOperationInProgress, HTTP 409/],
+    ['429 RetryableErrorDueToAnotherOperation', { kind: 'busy', status: 429, match: '/resetconnection', count: 1, retryAfterSeconds: 30 }, /RetryableError\/RetryableErrorDueToAnotherOperation, HTTP 429/],
   ] as const)('%s: queued again with a not-before from Retry-After, the trail says why, and it runs once ARM is free', async (_name, fault, why) => {
     const { ctx, linkId } = await queued({ faults: [{ ...fault }] });
     const before = Date.now();
@@ -142,7 +143,7 @@ describe('busy is not failed', () => {
     const row = action(ctx);
     expect(row).toMatchObject({ status: 'queued', refusals: 1 });
     const wait = Date.parse(row.not_before!) - before;
-    expect(wait).toBeGreaterThanOrEqual(1_000);
+    expect(wait).toBeGreaterThanOrEqual(30_000);
     expect(wait).toBeLessThan(60_000);
     const trail = ctx.rows<{ event: string; detail: string }>(`SELECT event, detail FROM action_events WHERE action_id = 1 AND event = 'retry'`);
     expect(trail[0]!.detail).toMatch(why);
@@ -153,7 +154,10 @@ describe('busy is not failed', () => {
     // Not yet due: nothing is sent.
     const early = await ctx.vpnsync(['queue', 'run', '--json']);
     expect(JSON.parse(early.stdout)).toMatchObject({ notDue: [1] });
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(row.not_before!) - Date.now() + 100)));
+    // Thirty seconds pass (moved in the database rather than waited for).
+    const db = new BetterSqlite3(ctx.db);
+    db.prepare('UPDATE actions SET not_before = ? WHERE id = 1').run(new Date(Date.now() - 1000).toISOString());
+    db.close();
     const later = await ctx.vpnsync(['queue', 'run']);
     expect(later.code, later.stderr).toBe(EXIT.OK);
     expect(action(ctx).status).toBe('succeeded');
@@ -169,7 +173,7 @@ describe('subscriptions that are not Enabled', () => {
     const run = await ctx.vpnsync(['queue', 'run', '--json']);
     expect(run.code, run.stderr).toBe(EXIT.OK);
     const result = JSON.parse(run.stdout) as { held: { id: number; reason: string }[] };
-    expect(result.held).toEqual([{ id: 1, kind: 'reset', link: expect.stringMatching(/^[^/]+\/[^/]+\/[^/]+$/), reason: expect.stringMatching(new RegExp(`^subscription ${sub} is Disabled \\(as ARM reported at .*\\): reads work, but ARM refuses actions until it is Enabled$`)) }]);
+    expect(result.held).toEqual([{ id: 1, kind: 'reset', link: expect.stringMatching(/^[^/]+\/[^/]+\/[^/]+$/), reason: expect.stringMatching(new RegExp(`^subscription ${sub} is Disabled \\(as ARM reported at .*\\): reads work, but ARM refuses actions in it$`)) }]);
     expect(run.stderr).toMatch(/^#1 reset \S+: held back, subscription .* is Disabled/m);
     expect(run.stderr.match(/held back/g)).toHaveLength(1);
     expect(action(ctx).status).toBe('queued');
@@ -196,6 +200,76 @@ describe('subscriptions that are not Enabled', () => {
     const run = await ctx.vpnsync(['queue', 'run', '--json']);
     expect(JSON.parse(run.stdout).requeued[0].reason).toMatch(/SubscriptionNotEnabled, HTTP 409/);
     expect(action(ctx).status).toBe('queued');
+  });
+});
+
+describe('answers that are not what they seem (from a review)', () => {
+  it('a status URL answering 200 with a cut-short body is a failed read, not success: the action ends succeeded only once ARM says so', async () => {
+    const { ctx } = await queued({ lro: { polls: 3, retryAfterSeconds: 0 }, faults: [{ kind: 'malformed-json', match: '/operations/', count: 1 }] });
+    const run = await ctx.vpnsync(['queue', 'run']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(action(ctx)).toMatchObject({ status: 'succeeded', http_status: 200 });
+    const events = ctx.rows<{ event: string }>(`SELECT event FROM action_events WHERE action_id = 1`).map((e) => e.event);
+    expect(events).toContain('retry');
+  });
+
+  it('Location only: a throttled poll (429) is not ARM\'s verdict; the reset succeeds', async () => {
+    const { ctx } = await queued({ lro: { polls: 2, retryAfterSeconds: 0, polling: 'location' }, faults: [{ kind: '429', match: '/operationresults/', count: 7, retryAfterSeconds: 0 }] });
+    await ctx.vpnsync(['queue', 'run']);
+    const row = action(ctx);
+    expect(row.error_code).not.toBe('TooManyRequests');
+    // Still running at ARM after the retries (pending), or succeeded: never failed as throttled.
+    if (row.status !== 'succeeded') {
+      expect(row.status).toBe('running');
+      const later = await ctx.vpnsync(['queue', 'run']);
+      expect(later.code, later.stderr).toBe(EXIT.OK);
+      expect(action(ctx).status).toBe('succeeded');
+    }
+  });
+
+  it('a POST answered 202 with a body cut short: ARM accepted it; sent once, never as a plain failure', async () => {
+    const { ctx, linkId } = await queued({ faults: [{ kind: 'malformed-json', match: '/resetconnection', count: 1 }] });
+    await ctx.vpnsync(['queue', 'run']);
+    expect(action(ctx).error_code).not.toBe('MalformedJson');
+    expect(['succeeded', 'failed']).toContain(action(ctx).status);
+    if (action(ctx).status === 'failed') expect(action(ctx).error_code).toBe('OutcomeUnknown');
+    expect(counts(ctx, linkId).posts.resetconnection).toBe(1);
+  });
+
+  it('GetIkeSas with only a status URL (no Location): failed as ResultUnavailable, not the status body stored as IKE SAs', async () => {
+    const { ctx } = await queued({ lro: { polls: 1, retryAfterSeconds: 0, polling: 'azure-async-operation' } }, 'ike-sas');
+    await ctx.vpnsync(['queue', 'run']);
+    expect(action(ctx)).toMatchObject({ status: 'failed', error_code: 'ResultUnavailable' });
+    expect(ctx.rows('SELECT * FROM ike_sas')).toEqual([]);
+  });
+
+  it('held actions take no --max-resets slot: a reset in an Enabled subscription still runs', async () => {
+    const ctx = await start({ seed: 72, size: { subscriptions: 2 }, lro: { polls: 1, retryAfterSeconds: 0 } });
+    expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+    const subs = ctx.rows<{ subscriptionId: string }>('SELECT DISTINCT subscriptionId FROM vpn_link_connections ORDER BY 1');
+    const pick = (sub: string) => ctx.rows<{ id: string }>(`SELECT id FROM vpn_link_connections WHERE subscriptionId = ? AND connectionStatus = 'Connected' ORDER BY _key LIMIT 1`, sub)[0]!.id;
+    const [disabled, enabled] = [subs[0]!.subscriptionId, subs[1]!.subscriptionId];
+    expect((await ctx.vpnsync(['queue', 'reset', pick(disabled)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'reset', pick(enabled)])).code).toBe(EXIT.OK);
+    ctx.emulator.setSubscriptionState(disabled, 'Disabled');
+    const run = await ctx.vpnsync(['queue', 'run', '--max-resets', '1', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    const result = JSON.parse(run.stdout) as { held: { id: number }[]; deferred: number[]; outcomes: { id: number; outcome: string }[] };
+    expect(result.held.map((h) => h.id)).toEqual([1]);
+    expect(result.deferred).toEqual([]);
+    expect(result.outcomes).toEqual([expect.objectContaining({ id: 2, outcome: 'succeeded' })]);
+    const dry = await ctx.vpnsync(['queue', 'run', '--dry-run']);
+    expect(dry.stdout).toMatch(/^ *1 +reset .*hold: subscription .* is Disabled/m);
+  });
+
+  it('a PastDue subscription is still active: its actions are sent', async () => {
+    const probe = await start({ seed: 71, size: { subscriptions: 1 } });
+    const sub = probe.emulator.links()[0]!.subscriptionId;
+    const { ctx } = await queued({ subscriptionStates: { [sub]: 'PastDue' } });
+    const run = await ctx.vpnsync(['queue', 'run']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(action(ctx).status).toBe('succeeded');
+    expect(ctx.rows('SELECT state FROM subscriptions')).toEqual([{ state: 'PastDue' }]);
   });
 });
 

@@ -130,10 +130,17 @@ describe('refusals: ARM did not act', () => {
     expect(emu.stats().actionsByLink[link.toLowerCase()]).toBeUndefined();
   });
 
+  it('a PastDue subscription is still active: its actions are carried out', async () => {
+    const probe = await emulator({});
+    const sub = probe.emu.links()[0]!.id.split('/')[2]!;
+    const { emu, token } = await emulator({ subscriptionStates: { [sub]: 'PastDue' } });
+    const target = emu.links().find((l) => l.id.split('/')[2] === sub)!.id;
+    expect((await arm(emu, token, `${target}/resetconnection`, { method: 'POST' })).status).toBe(202);
+  });
+
   it.each([
     ['Disabled', 'ReadOnlyDisabledSubscription'],
     ['Warned', 'SubscriptionNotEnabled'],
-    ['PastDue', 'SubscriptionNotEnabled'],
   ] as const)('a %s subscription: reads work, actions are refused with 409 %s', async (state, code) => {
     const probe = await emulator({});
     const sub = probe.emu.links()[0]!.id.split('/')[2]!;

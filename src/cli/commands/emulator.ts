@@ -216,7 +216,7 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         .option('return-shared-keys', { type: 'boolean', describe: 'Serve plain sharedKey values, as older api-versions did' })
         .option('lro-polling', { type: 'string', choices: LRO_POLLING_MODES, describe: 'Polling headers on an action\'s 202: both (default, as Network RP), location, or azure-async-operation' })
         .option('ike-sas-body', { type: 'string', choices: ['json-string', 'bare'] as const, describe: 'GetIkeSas result as a JSON string (default) or bare text, as Microsoft\'s example shows it (not valid JSON)' })
-        .option('subscription-state', { type: 'string', array: true, describe: 'Serve a subscription in another state: ID=Enabled|Warned|PastDue|Disabled (reads work, actions are refused with 409), repeatable', coerce: subscriptionStates })
+        .option('subscription-state', { type: 'string', array: true, describe: 'Serve a subscription in another state: ID=Enabled|Warned|PastDue|Disabled (reads work; Warned and Disabled refuse actions with 409), repeatable', coerce: subscriptionStates })
         .option('fault', { type: 'string', array: true, describe: 'Inject a fault: KIND[=VALUE]:MATCH[:RATE[:COUNT]], repeatable (see docs)', coerce: faultSpecs })
         .option('verbose', { type: 'boolean', describe: 'Log every request on stderr' })
         .example('vpnsync emulator --connections 50 --mutate-every 30', 'A bigger fleet that changes every 30 s')

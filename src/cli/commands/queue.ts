@@ -150,6 +150,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.deferred.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: --max-resets reached']),
           ...plan.blocked.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: another reset of its VPN connection may be running']),
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
+          ...plan.held.map(({ row: r, reason }) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `hold: ${reason}`]),
         ];
         if (argv.json) out(JSON.stringify(plan, null, 2));
         else out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');

@@ -9,6 +9,7 @@ import { resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
+import { endQuietlyOnEpipe } from './output.js';
 
 /**
  * The commands, in --help order, each loaded only when needed: a command line naming one
@@ -61,6 +62,9 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
   // Everything vpnsync writes (database, WAL, reports, certificates) is private to its user.
   process.umask(0o077);
+  // A pipe closed early (`| head`) ends the output quietly, in every command; stderr too, for `2>&1 | head`.
+  endQuietlyOnEpipe(process.stdout);
+  endQuietlyOnEpipe(process.stderr);
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {

@@ -1,7 +1,8 @@
 import { FLAPPING_TRANSITIONS, type ChangeReport } from './build-report.js';
 import { reportPeriodLine } from './render-report-text.js';
-import { fleetStatusChartSvg, rateSparklineSvg, STATUS_COLOURS, statusTimelineSvg, throughputChartSvg, TRAFFIC_COLOURS, trafficBarsSvg } from './svg-charts.js';
-import { escapeHtml, formatBytes, formatDuration, formatRate, formatTime, shortenMiddle, valueText } from './text-format.js';
+import { fleetStatusChartSvg, LATEST_COLUMN_WIDTH, rateSparklineSvg, STATUS_COLOURS, statusTimelineSvg, throughputChartSvg, TRAFFIC_COLOURS, trafficBarsSvg } from './svg-charts.js';
+import { currentState } from './status-timeline.js';
+import { escapeHtml, formatBytes, formatDuration, formatRate, formatTime, valueText } from './text-format.js';
 
 /** At most this many per-link timelines are drawn (the most eventful first); JSON has them all. */
 export const MAX_HTML_TIMELINES = 300;
@@ -9,7 +10,7 @@ export const MAX_HTML_TIMELINES = 300;
 const MAX_TABLE_ROWS = 500;
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;color:#212529;margin:24px auto;max-width:1040px;padding:0 16px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;color:#212529;margin:24px auto;max-width:1120px;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #dee2e6;padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
 .muted{color:#6c757d}.tiles{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
 .tile{border:1px solid #dee2e6;border-left:6px solid #868e96;border-radius:6px;padding:8px 14px;min-width:130px}
@@ -17,8 +18,9 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bott
 .legend{display:flex;gap:16px;font-size:12px;margin:4px 0 8px}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #e9ecef;vertical-align:top}
 th{background:#f1f3f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.tl{display:grid;grid-template-columns:300px 720px;align-items:center;gap:2px 10px;font-size:12px}
-.tl .name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.tl .axis{display:flex;justify-content:space-between;color:#6c757d}
+.tl{display:grid;grid-template-columns:minmax(240px,1fr) 520px max-content;align-items:center;gap:3px 10px;font-size:12px}
+.tl .name span{white-space:nowrap}.tl .now{white-space:nowrap}.tl .now small{color:#6c757d}.tl .axis{display:flex;color:#6c757d}.tl .axis .latest{width:${LATEST_COLUMN_WIDTH}px;margin-left:8px;text-align:center}
+.tl .head{color:#6c757d}.tl .now b{font-weight:600}
 code{font-size:12px;word-break:break-all}
 `;
 
@@ -38,6 +40,13 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
     shown.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('') +
     `</tbody></table>${more}`
   );
+}
+
+/** The fleet at the latest pull, in words, under its chart. */
+function fleetNow(r: ChangeReport): string {
+  const last = r.fleetStatus[r.fleetStatus.length - 1];
+  if (!last) return '';
+  return `<p>At the latest pull, #${last.pullId} (${escapeHtml(formatTime(last.at))}): <b style="color:${STATUS_COLOURS.connected}">${last.connected} connected</b>, <b style="color:${STATUS_COLOURS['not-connected']}">${last.notConnected} not connected</b>, <b style="color:#495057">${last.unknown} unknown</b>. One band per pull; the latest pull's is the column on the right.</p>`;
 }
 
 /**
@@ -60,7 +69,9 @@ export function renderReportHtml(r: ChangeReport): string {
   ]);
   const drawn = r.timelines.slice(0, MAX_HTML_TIMELINES);
   const steadyNotDrawn = r.timelines.length - drawn.length;
-  const axisLabels = `<div></div><div class="axis"><span>${escapeHtml(formatTime(period.from))}</span><span>${escapeHtml(formatTime(period.to))}</span></div>`;
+  const axisLabels =
+    `<div class="head">link</div><div class="axis"><span>${escapeHtml(formatTime(period.from))}</span><span style="margin-left:auto">${escapeHtml(formatTime(period.to))}</span>` +
+    `<span class="latest">#${r.period.end.id}</span></div><div class="head">at the latest pull, #${r.period.end.id}</div>`;
 
   const parts: string[] = [
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
@@ -78,13 +89,23 @@ export function renderReportHtml(r: ChangeReport): string {
     `<h2>Fleet status over time</h2>`,
     statusLegend,
     fleetStatusChartSvg(r.fleetStatus, period),
+    fleetNow(r),
     `<h2>Status timeline per link</h2>`,
-    `<p class="muted">One bar per link across the period, most eventful first. Hover a band for its status and times.</p>`,
+    `<p class="muted">One bar per link across the period, most eventful first, then the link's state at the latest pull: in its own column on the right of the bar, and in words. Hover a band for its status and times.</p>`,
     statusLegend,
     `<div class="tl">${axisLabels}`,
     ...drawn.map((t) => {
-      const flaps = t.transitions > 0 ? ` — ${t.transitions} change${t.transitions === 1 ? '' : 's'}` : '';
-      return `<div class="name" title="${escapeHtml(`${t.link.label}\n${t.link.id}`)}">${escapeHtml(shortenMiddle(t.link.label, 44 - flaps.length))}${escapeHtml(flaps)}</div>${statusTimelineSvg(t.runs, period, { label: t.link.label })}`;
+      const flaps = t.transitions > 0 ? ` ${t.transitions} change${t.transitions === 1 ? '' : 's'}` : '';
+      const now = currentState(t.runs, r.period.base.id);
+      const colour = now.state === 'absent' ? '#495057' : STATUS_COLOURS[now.state];
+      // The full label, breakable only after a slash: a name is never cut inside a part.
+      const parts = t.link.label.split('/');
+      const name = parts.map((part, i) => `<span>${escapeHtml(part)}${i < parts.length - 1 ? '/' : ''}</span>`).join('<wbr>');
+      return (
+        `<div class="name" title="${escapeHtml(t.link.id)}">${name}</div>` +
+        statusTimelineSvg(t.runs, period, { label: t.link.label, end: { id: r.period.end.id, at: r.period.end.finishedAt } }) +
+        `<div class="now now-${now.state}"><b style="color:${colour}">${escapeHtml(now.status)}</b> ${escapeHtml(now.since)}${flaps ? `<small> ·${escapeHtml(flaps)}</small>` : ''}</div>`
+      );
     }),
     `</div>`,
     steadyNotDrawn > 0 ? `<p class="muted">${steadyNotDrawn} more links are not drawn (the JSON format has every timeline).</p>` : '',

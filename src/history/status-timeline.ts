@@ -84,3 +84,17 @@ export class TimelineBuilder {
     this.runs.set(key, list);
   }
 }
+
+/**
+ * A link's state at the end of its runs (the latest pull of the period), in words for the report
+ * — `Connected since #3`, `Connected throughout` (unchanged since the period's base pull `basePull`),
+ * `removed at #4`, `unknown since #5: not seen by the pull (last known Connected)` — and its band.
+ */
+export function currentState(runs: readonly TimelineRun[], basePull: number): { state: TimelineState; status: string; since: string } {
+  const last = runs[runs.length - 1];
+  if (!last) return { state: 'absent', status: 'not present', since: '' };
+  const since = last.fromPull === basePull ? 'throughout' : `since #${last.fromPull}`;
+  if (last.state === 'absent') return { state: 'absent', status: 'removed', since: `at #${last.fromPull}` };
+  if (last.unseen) return { state: last.state, status: 'unknown', since: `${since}: not seen by the pull (last known ${last.status ?? 'null'})` };
+  return { state: last.state, status: last.status ?? 'no status', since };
+}

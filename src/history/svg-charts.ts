@@ -4,7 +4,7 @@
  * Colours are attributes, not CSS, so a chart survives being copied out of the page.
  */
 import type { TimelineRun, TimelineState } from './status-timeline.js';
-import { escapeHtml, formatBytes, formatTime, shortenMiddle } from './text-format.js';
+import { escapeHtml, formatBytes, formatTime } from './text-format.js';
 
 /** Band colours, shared by the timelines, the fleet chart and their legends. */
 export const STATUS_COLOURS: Record<Exclude<TimelineState, 'absent'>, string> = {
@@ -51,37 +51,66 @@ function timeTicks(scale: TimeScale, y: number, height: number, count = 6): stri
 }
 
 /**
- * One link's status timeline: a bar with a band per run (connected / not connected / unknown);
- * deleted stretches are left empty. Each band has a tooltip with its status and times.
+ * Width of the column at the right end of each timeline and of the fleet chart that shows the
+ * state at the latest pull. A pull's state holds from its time on, so the latest pull's state
+ * starts where the time axis ends and would be drawn with no width at all: the link that came
+ * back at the last pull would look down. It gets a column of its own, after a gap, instead.
  */
-export function statusTimelineSvg(runs: readonly TimelineRun[], period: { from: string; to: string }, options: { width?: number; height?: number; label: string }): string {
-  const width = options.width ?? 720;
+export const LATEST_COLUMN_WIDTH = 56;
+const LATEST_GAP = 8;
+
+/** The latest pull's column on the right of a chart `width` wide: its x and the end of the time axis before it. */
+function latestColumn(right: number): { x: number; axisEnd: number } {
+  const x = right - LATEST_COLUMN_WIDTH;
+  return { x, axisEnd: x - LATEST_GAP };
+}
+
+/**
+ * One link's status timeline: a bar with a band per run (connected / not connected / unknown)
+ * over the period, deleted stretches left empty, then the column of its state at the latest pull
+ * (`end`): filled in that state's colour, or outlined and empty when the link was removed. Each
+ * band has a tooltip with its status and times.
+ */
+export function statusTimelineSvg(runs: readonly TimelineRun[], period: { from: string; to: string }, options: { width?: number; height?: number; label: string; end: { id: number; at: string } }): string {
+  const width = options.width ?? 520;
   const height = options.height ?? 16;
-  const scale = timeScale(period.from, period.to, 0, width);
+  const latest = latestColumn(width);
+  const scale = timeScale(period.from, period.to, 0, latest.axisEnd);
+  const describe = (r: TimelineRun) => (r.unseen ? `unknown: not seen by the pull (last known ${r.status ?? 'null'})` : (r.status ?? 'no status'));
   const bands = runs
-    .filter((r) => r.state !== 'absent')
+    // A run that starts at the end of the period has no time in it: the latest column shows it.
+    .filter((r) => r.state !== 'absent' && Date.parse(r.to) > Date.parse(r.from))
     .map((r) => {
       const x0 = scale.x(Date.parse(r.from));
-      const x1 = Math.max(scale.x(Date.parse(r.to)), x0 + 2);
+      const x1 = Math.max(scale.x(Date.parse(r.to)), x0 + 1);
       const state = r.state as Exclude<TimelineState, 'absent'>;
-      const what = r.unseen ? `unknown: not seen by the pull (last known ${r.status ?? 'null'})` : (r.status ?? 'no status');
-      return `<rect class="band band-${state}" x="${n(x0)}" y="0" width="${n(x1 - x0)}" height="${height}" fill="${STATUS_COLOURS[state]}"><title>${escapeHtml(`${what}: ${formatTime(r.from)} → ${formatTime(r.to)} (pulls #${r.fromPull}–#${r.toPull})`)}</title></rect>`;
+      return `<rect class="band band-${state}" x="${n(x0)}" y="0" width="${n(x1 - x0)}" height="${height}" fill="${STATUS_COLOURS[state]}"><title>${escapeHtml(`${describe(r)}: ${formatTime(r.from)} → ${formatTime(r.to)} (pulls #${r.fromPull}–#${r.toPull})`)}</title></rect>`;
     });
+  const last = runs[runs.length - 1];
+  const at = `at the latest pull #${options.end.id} (${formatTime(options.end.at)})`;
+  const now =
+    !last || last.state === 'absent'
+      ? `<rect class="band band-absent latest" x="${n(latest.x + 0.5)}" y="0.5" width="${LATEST_COLUMN_WIDTH - 1}" height="${height - 1}" fill="none" stroke="#868e96" stroke-dasharray="3 2"><title>${escapeHtml(`removed ${at}`)}</title></rect>`
+      : `<rect class="band band-${last.state} latest" x="${n(latest.x)}" y="0" width="${LATEST_COLUMN_WIDTH}" height="${height}" fill="${STATUS_COLOURS[last.state]}"><title>${escapeHtml(`${describe(last)} ${at}, since ${formatTime(last.from)} (#${last.fromPull})`)}</title></rect>`;
   return (
     `<svg class="timeline" role="img" aria-label="${escapeHtml(`status timeline of ${options.label}`)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect x="0" y="0" width="${width}" height="${height}" fill="#f8f9fa"/>${bands.join('')}</svg>`
+    `<rect x="0" y="0" width="${n(latest.axisEnd)}" height="${height}" fill="#f8f9fa"/>${bands.join('')}${now}</svg>`
   );
 }
 
-/** The fleet's links per band over time, as stacked steps (a pull's counts hold until the next pull). */
-export function fleetStatusChartSvg(points: readonly { at: string; connected: number; notConnected: number; unknown: number }[], period: { from: string; to: string }, options: { width?: number; height?: number } = {}): string {
+/**
+ * The fleet's links per band over time, as stacked steps: one band per pull, holding until the
+ * next pull; the latest pull's band is the column on the right (see LATEST_COLUMN_WIDTH).
+ */
+export function fleetStatusChartSvg(points: readonly { pullId: number; at: string; connected: number; notConnected: number; unknown: number }[], period: { from: string; to: string }, options: { width?: number; height?: number } = {}): string {
   const width = options.width ?? 980;
   const height = options.height ?? 220;
   const left = 48;
   const right = width - 12;
   const top = 10;
   const bottom = height - 26;
-  const scale = timeScale(period.from, period.to, left, right);
+  const latest = latestColumn(right);
+  const scale = timeScale(period.from, period.to, left, latest.axisEnd);
   const max = points.reduce((m, p) => Math.max(m, p.connected + p.notConnected + p.unknown), 1);
   const y = (v: number) => bottom - (v / max) * (bottom - top);
   const layers: { key: 'connected' | 'not-connected' | 'unknown'; value: (p: (typeof points)[number]) => number }[] = [
@@ -91,25 +120,30 @@ export function fleetStatusChartSvg(points: readonly { at: string; connected: nu
   ];
   const shapes: string[] = [];
   points.forEach((p, i) => {
-    const x0 = scale.x(Date.parse(p.at));
     const next = points[i + 1];
-    const x1 = next ? scale.x(Date.parse(next.at)) : right;
-    const w = Math.max(x1 - x0, 1.5);
+    const x0 = next ? scale.x(Date.parse(p.at)) : latest.x;
+    const w = next ? Math.max(scale.x(Date.parse(next.at)) - x0, 1) : LATEST_COLUMN_WIDTH;
+    const when = `#${p.pullId} ${formatTime(p.at)}${next ? ` until #${next.pullId}` : ' (the latest pull)'}`;
     let base = 0;
     for (const layer of layers) {
       const v = layer.value(p);
       if (v > 0) {
         shapes.push(
-          `<rect class="fleet fleet-${layer.key}" x="${n(x0)}" y="${n(y(base + v))}" width="${n(w)}" height="${n(y(base) - y(base + v))}" fill="${STATUS_COLOURS[layer.key]}"><title>${escapeHtml(`${formatTime(p.at)}: ${v} ${layer.key.replace('-', ' ')}`)}</title></rect>`,
+          `<rect class="fleet fleet-${layer.key}" data-pull="${p.pullId}" x="${n(x0)}" y="${n(y(base + v))}" width="${n(w)}" height="${n(y(base) - y(base + v))}" fill="${STATUS_COLOURS[layer.key]}"><title>${escapeHtml(`${when}: ${v} ${layer.key.replace('-', ' ')}`)}</title></rect>`,
         );
       }
       base += v;
     }
   });
+  const last = points[points.length - 1];
+  const latestLabel = last
+    ? `<text x="${n(latest.x + LATEST_COLUMN_WIDTH / 2)}" y="${n(bottom + 14)}" font-size="11" fill="#495057" text-anchor="middle">latest #${last.pullId}</text>`
+    : '';
   return (
     `<svg class="chart fleet-status" role="img" aria-label="links connected, not connected and unknown over time" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     timeTicks(scale, bottom, bottom - top) +
     shapes.join('') +
+    latestLabel +
     yAxis(left, top, bottom, max, String) +
     `</svg>`
   );
@@ -159,24 +193,28 @@ export function throughputChartSvg(
   );
 }
 
-/** Horizontal bars, one per item, ingress and egress stacked, with the label on the left and the value on the right. */
+/**
+ * Horizontal bars, one per item, ingress and egress stacked: the item's full label on a line of
+ * its own above its bar (a label beside the bar would have to be cut or would run off the left
+ * edge), the value right of the bar.
+ */
 export function trafficBarsSvg(items: readonly { label: string; ingressBytes: number; egressBytes: number; note: string }[], options: { width?: number } = {}): string {
   const width = options.width ?? 980;
-  const labelWidth = 300;
-  const valueWidth = 220;
-  const barMax = width - labelWidth - valueWidth - 16;
-  const row = 22;
+  const valueWidth = 240;
+  const barMax = width - valueWidth;
+  const row = 38;
   const height = Math.max(row, items.length * row) + 4;
   const max = items.reduce((m, i) => Math.max(m, i.ingressBytes + i.egressBytes), 1);
   const rows = items.map((item, idx) => {
-    const y = idx * row + 3;
+    const y = idx * row + 2;
+    const bar = y + 17;
     const wIn = (item.ingressBytes / max) * barMax;
     const wOut = (item.egressBytes / max) * barMax;
     return (
-      `<text x="${labelWidth - 8}" y="${y + 13}" font-size="12" fill="#212529" text-anchor="end">${escapeHtml(shortenMiddle(item.label, 44))}<title>${escapeHtml(item.label)}</title></text>` +
-      `<rect class="bar bar-ingress" x="${labelWidth}" y="${y}" width="${n(Math.max(wIn, item.ingressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.ingress}"><title>${escapeHtml(`${formatBytes(item.ingressBytes)} in`)}</title></rect>` +
-      `<rect class="bar bar-egress" x="${n(labelWidth + wIn)}" y="${y}" width="${n(Math.max(wOut, item.egressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.egress}"><title>${escapeHtml(`${formatBytes(item.egressBytes)} out`)}</title></rect>` +
-      `<text x="${n(labelWidth + wIn + wOut + 6)}" y="${y + 13}" font-size="12" fill="#495057">${escapeHtml(item.note)}</text>`
+      `<text class="bar-label" x="0" y="${y + 12}" font-size="12" fill="#212529">${escapeHtml(item.label)}</text>` +
+      `<rect class="bar bar-ingress" x="0" y="${bar}" width="${n(Math.max(wIn, item.ingressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.ingress}"><title>${escapeHtml(`${item.label}: ${formatBytes(item.ingressBytes)} in`)}</title></rect>` +
+      `<rect class="bar bar-egress" x="${n(wIn)}" y="${bar}" width="${n(Math.max(wOut, item.egressBytes > 0 ? 1 : 0))}" height="16" fill="${TRAFFIC_COLOURS.egress}"><title>${escapeHtml(`${item.label}: ${formatBytes(item.egressBytes)} out`)}</title></rect>` +
+      `<text x="${n(wIn + wOut + 6)}" y="${bar + 13}" font-size="12" fill="#495057">${escapeHtml(item.note)}</text>`
     );
   });
   return `<svg class="chart top-links" role="img" aria-label="links with the most traffic" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${rows.join('')}</svg>`;

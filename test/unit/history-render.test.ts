@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineRun } from '../../src/history/status-timeline.js';
-import { STATUS_COLOURS, statusTimelineSvg, timeScale } from '../../src/history/svg-charts.js';
+import { currentState } from '../../src/history/status-timeline.js';
+import { LATEST_COLUMN_WIDTH, STATUS_COLOURS, statusTimelineSvg, timeScale } from '../../src/history/svg-charts.js';
 import { escapeHtml, formatBytes, formatDuration, formatTime, renderCsv, renderMdTable, shortenMiddle } from '../../src/history/text-format.js';
 
 describe('text formatting', () => {
@@ -53,16 +54,33 @@ describe('statusTimelineSvg', () => {
   });
   const period = { from: new Date(Date.UTC(2026, 4, 1, 0, 0)).toISOString(), to: new Date(Date.UTC(2026, 4, 1, 0, 100)).toISOString() };
 
-  it('draws one band per run, placed on the time scale, and nothing for absent stretches', () => {
-    const svg = statusTimelineSvg([run('connected', 0, 25), run('not-connected', 25, 50), run('absent', 50, 75), run('unknown', 75, 100, true)], period, { width: 400, label: 'gw/c/l' });
-    const bands = [...svg.matchAll(/<rect class="band band-([a-z-]+)" x="([\d.]+)" y="0" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)">/g)].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4]]);
-    expect(bands).toEqual([
-      ['connected', 0, 100, STATUS_COLOURS.connected],
-      ['not-connected', 100, 100, STATUS_COLOURS['not-connected']],
-      ['unknown', 300, 100, STATUS_COLOURS.unknown],
+  const end = { id: 100, at: period.to };
+  const bandsOf = (svg: string) => [...svg.matchAll(/<rect class="band band-([a-z-]+)(?: latest)?" x="([\d.]+)" y="0" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)">/g)].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4]]);
+
+  it('draws one band per run, placed on the time scale, nothing for absent stretches, then the state at the latest pull in a column of its own', () => {
+    // 400 px: the time axis is 0–336, the latest pull's column 344–400.
+    const svg = statusTimelineSvg([run('connected', 0, 25), run('not-connected', 25, 50), run('absent', 50, 75), run('unknown', 75, 100, true)], period, { width: 400, label: 'gw/c/l', end });
+    expect(bandsOf(svg)).toEqual([
+      ['connected', 0, 84, STATUS_COLOURS.connected],
+      ['not-connected', 84, 84, STATUS_COLOURS['not-connected']],
+      ['unknown', 252, 84, STATUS_COLOURS.unknown],
+      ['unknown', 344, LATEST_COLUMN_WIDTH, STATUS_COLOURS.unknown],
     ]);
     expect(svg).toContain('<title>unknown: not seen by the pull (last known NotConnected)');
     expect(svg).toContain('aria-label="status timeline of gw/c/l"');
+  });
+
+  it('shows a state that begins at the latest pull in the latest column, not as a band of no width', () => {
+    const svg = statusTimelineSvg([run('not-connected', 0, 100), run('connected', 100, 100)], period, { width: 400, label: 'gw/c/l', end });
+    expect(bandsOf(svg)).toEqual([
+      ['not-connected', 0, 336, STATUS_COLOURS['not-connected']],
+      ['connected', 344, LATEST_COLUMN_WIDTH, STATUS_COLOURS.connected],
+    ]);
+    expect(currentState([run('not-connected', 0, 100), run('connected', 100, 100)], 0)).toEqual({ state: 'connected', status: 'Connected', since: 'since #100' });
+    expect(currentState([run('connected', 0, 100)], 0)).toMatchObject({ status: 'Connected', since: 'throughout' });
+    const removed = statusTimelineSvg([run('connected', 0, 50), run('absent', 50, 100)], period, { width: 400, label: 'gw/c/l', end });
+    expect(removed).toMatch(/<rect class="band band-absent latest"[^>]*fill="none"[^>]*><title>removed at the latest pull #100/);
+    expect(currentState([run('connected', 0, 50), run('absent', 50, 100)], 0)).toMatchObject({ state: 'absent', status: 'removed', since: 'at #50' });
   });
 
   it('widens a zero-length period instead of dividing by zero', () => {

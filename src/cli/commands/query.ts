@@ -12,6 +12,7 @@ import { translateSqliteError } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
+import { readerGone } from '../output.js';
 
 /** The options of `vpnsync query`, as yargs parses them. */
 export interface QueryArgs extends GlobalArgs {
@@ -99,15 +100,11 @@ function parseOrUsage<T>(f: () => T): T {
  * query quietly, as other command-line tools do.
  */
 async function writeRows(prepared: PreparedQuery, formatter: RowFormatter, stream: NodeJS.WritableStream): Promise<void> {
-  let closed = false;
-  const onError = (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') closed = true;
-  };
-  // Kept for the life of the process: an EPIPE can still be reported after the last write.
-  stream.on('error', onError);
+  // main() made EPIPE on stdout quiet (endQuietlyOnEpipe); here it also stops the reading of rows.
+  const closed = () => readerGone(stream);
   let buffer = formatter.begin(prepared.columns);
   const flush = async (): Promise<void> => {
-    if (buffer === '' || closed) return;
+    if (buffer === '' || closed()) return;
     const chunk = buffer;
     buffer = '';
     if (!stream.write(chunk)) await new Promise<void>((resolve) => {
@@ -123,7 +120,7 @@ async function writeRows(prepared: PreparedQuery, formatter: RowFormatter, strea
   for (const row of prepared.rows) {
     buffer += formatter.row(row);
     if (buffer.length >= 64 * 1024) await flush();
-    if (closed) break;
+    if (closed()) break;
   }
   buffer += formatter.end();
   await flush();

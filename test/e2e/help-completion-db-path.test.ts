@@ -69,6 +69,7 @@ describe('numeric options', () => {
     expect(pull.get('--read-bucket')).toBe('number');
     expect(optionTypes((await runCli(['snapshots', '--help'])).stdout).get('--limit')).toBe('number');
     expect(optionTypes((await runCli(['emulator', '--help'])).stdout).get('--port')).toBe('number');
+    expect((await runCli(['queue', 'show', '--help'])).stdout).toMatch(/^ {2}id {2,}\[number\] \[required\]$/m);
   });
 
   it('still quote the text typed when it is not a number, with exit 2', async () => {
@@ -76,6 +77,8 @@ describe('numeric options', () => {
       const r = await runCli(['pull', '--concurrency', value]);
       expect(r).toMatchObject({ code: 2, stdout: '', stderr: `vpnsync: Expected --concurrency to be an integer from 1 to 256, got '${value}'\n` });
     }
+    const id = await runCli(['queue', 'show', '0x10']);
+    expect(id).toMatchObject({ code: 2, stdout: '', stderr: `vpnsync: Expected action id to be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got '0x10'\n` });
   });
 });
 

@@ -90,7 +90,9 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
   describe: 'Show one action: its target, outcome, audit trail and IKE SA result',
   builder: (y: Argv<GlobalArgs>) =>
     y
-      .positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
+      .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      .string('id')
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
@@ -108,7 +110,8 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
 const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   command: 'cancel <id>',
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
-  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }) as unknown as Argv<IdArgs>,
+  // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
+  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }).string('id') as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     try {

@@ -140,9 +140,8 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
     .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' });
   for (const c of commands) parser.command(c);
   parser.command(HELP_COMMAND).completion('completion', COMPLETION_DESCRIPTION);
-  const db = locateDb(dbFlagOf(argv));
   return parser
-    .epilogue(`Database: ${db.file}\n  (${db.source}; --db FILE or VPNSYNC_DB to use another)`)
+    .epilogue(databaseInUse(locateDb(dbFlagOf(argv))))
     .demandCommand(1, 'Expected a command; run vpnsync --help to see them')
     .recommendCommands()
     .strict()
@@ -156,6 +155,12 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
       if (error && error.name !== 'YError') throw error;
       throw new UsageError(usageMessage(error?.message ?? message ?? 'Invalid arguments; run vpnsync --help', argv));
     }) as Argv<GlobalArgs>;
+}
+
+/** The end of `vpnsync --help`: the database in use, and where that choice came from. */
+function databaseInUse(db: ReturnType<typeof locateDb>): string {
+  const how = db.source === '--db' ? 'from --db' : db.source === 'VPNSYNC_DB' ? 'from VPNSYNC_DB; --db FILE to use another' : `${db.source}; --db FILE or VPNSYNC_DB to use another`;
+  return `Database: ${db.file}\n  (${how})`;
 }
 
 /** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */

@@ -116,7 +116,7 @@ describe('the default database', () => {
     const clone = await runCli(['--help']);
     expect(clone.stdout).toContain(`Database: ${path.join(REPO, 'data', 'vpnsync.db')}\n  (default in this clone; --db FILE or VPNSYNC_DB to use another)`);
     const fromEnv = await runCli(['--help'], { env: { VPNSYNC_DB: '/srv/vpnsync/inventory.db' } });
-    expect(fromEnv.stdout).toContain('Database: /srv/vpnsync/inventory.db\n  (VPNSYNC_DB;');
+    expect(fromEnv.stdout).toContain('Database: /srv/vpnsync/inventory.db\n  (from VPNSYNC_DB; --db FILE to use another)');
   });
 
   it('in an installed package is in the XDG data directory, never the package folder, and --help says which', async () => {

@@ -137,6 +137,12 @@ describe('the default database', () => {
     expect(withoutXdg.stdout).toContain(`Database: ${path.join(home, '.local', 'share', 'vpnsync', 'vpnsync.db')}\n  (default for an installed package;`);
     await runAt(bin, ['migrate'], { HOME: home });
     expect(existsSync(path.join(home, '.local', 'share', 'vpnsync', 'vpnsync.db'))).toBe(true);
+
+    // The demo's database and report go beside the default database too.
+    const demo = await runAt(bin, ['demo'], { HOME: home, XDG_DATA_HOME: xdg });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain(`database: ${path.join(xdg, 'vpnsync', 'demo.db')}`);
+    expect(existsSync(path.join(xdg, 'vpnsync', 'demo-report.html'))).toBe(true);
     expect(existsSync(path.join(dir, 'node_modules', 'vpnsync', 'data'))).toBe(false);
-  });
+  }, 180_000);
 });

@@ -3,7 +3,7 @@ import type { ArmClient } from '../arm/arm-client.js';
 import { DEFAULT_ARM_ENDPOINT } from '../arm/endpoints.js';
 import { ARM_READ_BUCKET, readBudgetFor, SOVEREIGN_READ_BUCKET } from '../arm/token-bucket.js';
 import { UsageError } from './errors.js';
-import { armEndpoint, integerIn, matching, numberIn, positiveNumber } from './validate.js';
+import { armEndpoint, integerIn, matching, numberIn, positiveNumber, NUMERIC } from './validate.js';
 
 /**
  * Default Microsoft.Network api-version: 2026-07-01, the stable (GA) version the spec excerpt in
@@ -36,17 +36,17 @@ export function withArmOptions<T>(y: Argv<T>): Argv<T & ArmArgs> {
     .option('api-version', { type: 'string', describe: `Microsoft.Network api-version (default ${DEFAULT_API_VERSION})`, coerce: matching('--api-version', /^\d{4}-\d{2}-\d{2}(-preview)?$/, 'a date-like api-version such as 2026-07-01') })
     .option('arm-endpoint', { type: 'string', describe: `ARM endpoint: https, or http to 127.0.0.1/::1/localhost only (env VPNSYNC_ARM_ENDPOINT, default ${DEFAULT_ARM_ENDPOINT})`, coerce: armEndpoint('--arm-endpoint') })
     .option('request-timeout', {
-      type: 'string',
+      ...NUMERIC,
       describe: `Seconds an ARM request (its whole answer) may take before it is abandoned and retried, ${REQUEST_TIMEOUT_RANGE[0]}-${REQUEST_TIMEOUT_RANGE[1]} (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
       coerce: numberIn('--request-timeout', ...REQUEST_TIMEOUT_RANGE),
     })
     .option('read-bucket', {
-      type: 'string',
+      ...NUMERIC,
       describe: `Reads sent at once per subscription before pacing, 1-${MAX_READ_BUCKET} (default ${ARM_READ_BUCKET.capacity}, ARM's bucket; ${SOVEREIGN_READ_BUCKET.capacity} on the US Government and China clouds, whose limit is hourly)`,
       coerce: integerIn('--read-bucket', 1, MAX_READ_BUCKET),
     })
     .option('read-refill', {
-      type: 'string',
+      ...NUMERIC,
       describe: `Reads per second per subscription once the bucket is spent (default ${ARM_READ_BUCKET.refillPerSecond}; ${Math.round(SOVEREIGN_READ_BUCKET.refillPerSecond * 100) / 100} on the US Government and China clouds)`,
       coerce: positiveNumber('--read-refill'),
     }) as unknown as Argv<T & ArmArgs>;

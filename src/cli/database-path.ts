@@ -1,11 +1,50 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `data/vpnsync.db` in vpnsync's own folder: the same database whatever directory cron starts in. */
-export const DEFAULT_DB_PATH = fileURLToPath(new URL('../../data/vpnsync.db', import.meta.url));
+/** vpnsync's own folder: a clone, or the package npm installed. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where the database in use comes from, as `vpnsync --help` states it. */
+export type DbPathSource = '--db' | 'VPNSYNC_DB' | 'default in this clone' | 'default for an installed package';
+
+/**
+ * True when vpnsync runs from a package npm installed (`npm i -g`, `npx vpnsync` from the
+ * registry, a project's dependency): its folder is then below a node_modules directory, and an
+ * upgrade or a reinstall replaces that folder, database and all. A clone (or `npm link`, whose
+ * symlink Node resolves to the clone) is not.
+ */
+export function isInstalledPackage(root: string = PACKAGE_ROOT): boolean {
+  return path.resolve(root).split(path.sep).includes('node_modules');
+}
+
+/**
+ * The folder of vpnsync's own files (the default database, the demo's): `data/` in a clone,
+ * whatever directory cron starts in; for an installed package the XDG data directory,
+ * `$XDG_DATA_HOME/vpnsync` (an absolute XDG_DATA_HOME only, as the XDG spec says), else
+ * `~/.local/share/vpnsync` — never the package's own folder.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, root: string = PACKAGE_ROOT): string {
+  if (!isInstalledPackage(root)) return path.join(root, 'data');
+  const xdg = env.XDG_DATA_HOME?.trim();
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'vpnsync');
+}
+
+/** The database used when neither --db nor VPNSYNC_DB names one. */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, root: string = PACKAGE_ROOT): string {
+  return path.join(defaultDataDir(env, root), 'vpnsync.db');
+}
+
+/** --db, else VPNSYNC_DB, else the default; resolved to an absolute path, with where it came from. */
+export function locateDb(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, root: string = PACKAGE_ROOT): { file: string; source: DbPathSource } {
+  if (flag !== undefined) return { file: path.resolve(flag), source: '--db' };
+  const fromEnv = env.VPNSYNC_DB?.trim();
+  if (fromEnv) return { file: path.resolve(fromEnv), source: 'VPNSYNC_DB' };
+  return { file: defaultDbPath(env, root), source: isInstalledPackage(root) ? 'default for an installed package' : 'default in this clone' };
+}
 
 /** --db, else VPNSYNC_DB, else the default; resolved to an absolute path. */
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? (env.VPNSYNC_DB?.trim() || undefined) ?? DEFAULT_DB_PATH;
-  return path.resolve(chosen);
+  return locateDb(flag, env).file;
 }

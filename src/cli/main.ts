@@ -5,7 +5,7 @@ import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
-import { resolveDbPath } from './database-path.js';
+import { locateDb, resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -33,24 +33,80 @@ export const COMMANDS: Record<string, () => Promise<CommandModule<GlobalArgs, ne
   emulator: async () => (await import('./commands/emulator.js')).emulatorCommand as never,
 };
 
+/** Commands that open no database, and so take no --db (each command lists only its own options). */
+const WITHOUT_DATABASE: ReadonlySet<string> = new Set(['emulator']);
+
 /** The command modules a command line needs: the one it names, none for --version alone, or all of them. */
 async function commandsFor(argv: readonly string[]): Promise<CommandModule<GlobalArgs, never>[]> {
   const word = commandWords(argv)[0];
   if (word === undefined && argv.includes('--version')) return [];
-  const load = word === undefined ? undefined : COMMANDS[word];
-  if (load) return [await load()];
-  return Promise.all(Object.values(COMMANDS).map((l) => l()));
+  const names = word !== undefined && word in COMMANDS ? [word] : Object.keys(COMMANDS);
+  return Promise.all(
+    names.map(async (name) => {
+      const command = await (COMMANDS[name] as () => Promise<CommandModule<GlobalArgs, never>>)();
+      return WITHOUT_DATABASE.has(name) ? command : withDbOption(command);
+    }),
+  );
 }
+
+/**
+ * `command` with --db added ahead of its own options. `global` carries it down to subcommands
+ * (queue list, queue run, …) and no further up: the top level and `emulator` do not list it.
+ */
+function withDbOption(command: CommandModule<GlobalArgs, never>): CommandModule<GlobalArgs, never> {
+  const own = command.builder;
+  return {
+    ...command,
+    builder: (y: Argv<GlobalArgs>) => {
+      const withDb = y.option('db', { type: 'string', global: true, describe: 'Database file (else env VPNSYNC_DB, else the default that vpnsync --help names)' });
+      if (typeof own === 'function') return own(withDb) as never;
+      return (own ? withDb.options(own) : withDb) as never;
+    },
+  };
+}
+
+/**
+ * `vpnsync help [command…]` is `vpnsync [command…] --help`: yargs only knows a trailing `help`
+ * word, and `help` first would otherwise be an unknown command. Throws a UsageError for `help nope`.
+ */
+export function helpAsOption(argv: readonly string[]): string[] {
+  const [i, next] = commandWordIndexes(argv);
+  if (i === undefined || argv[i] !== 'help') return [...argv];
+  const named = next === undefined ? undefined : (argv[next] as string);
+  // `nope --help` would show the top-level help; `help nope` asks about a command, so it is told there is none.
+  if (named !== undefined && !(named in COMMANDS) && !BUILT_IN_COMMANDS.includes(named)) {
+    throw new UsageError(`Unknown command '${named}'; run vpnsync --help to see the commands`);
+  }
+  return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
+}
+
+/** `vpnsync help`, listed in --help; never run, since `helpAsOption` rewrites the command line first. */
+const HELP_COMMAND: CommandModule<GlobalArgs, never> = {
+  command: 'help [command..]',
+  describe: 'Show the help of a command: vpnsync help queue run is vpnsync queue run --help',
+  handler: () => undefined,
+};
+
+/** Commands main.ts itself provides rather than a module of COMMANDS: `help` and yargs' completion script. */
+export const BUILT_IN_COMMANDS: readonly string[] = ['help', 'completion'];
+
+/** What `vpnsync completion` is described as in --help. */
+const COMPLETION_DESCRIPTION = 'Print the bash/zsh completion script: vpnsync completion >> ~/.bashrc (or ~/.zshrc)';
 
 /** The words of a command line that are neither options nor an option's value: the command and its positionals. */
 function commandWords(argv: readonly string[]): string[] {
-  const words: string[] = [];
+  return commandWordIndexes(argv).map((i) => argv[i] as string);
+}
+
+/** Where `commandWords` are in `argv`. */
+function commandWordIndexes(argv: readonly string[]): number[] {
+  const indexes: number[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--db') i += 1;
-    else if (!a.startsWith('-')) words.push(a);
+    else if (!a.startsWith('-')) indexes.push(i);
   }
-  return words;
+  return indexes;
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -68,7 +124,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {
-    await buildParser(argv, await commandsFor(argv)).parseAsync();
+    const line = helpAsOption(argv);
+    await buildParser(line, await commandsFor(line)).parseAsync();
   } catch (e) {
     const [code, message] = describeError(e, dbFileOf(argv));
     process.stderr.write(`vpnsync: ${message}\n`);
@@ -83,10 +140,12 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
   const parser = yargs([...argv])
     .scriptName('vpnsync')
     .usage('vpnsync <command> [options]\n\nAn offline SQLite copy of your Azure Virtual WAN VPN site link connections.')
-    .option('db', { type: 'string', global: true, describe: 'Database file (env VPNSYNC_DB; default data/vpnsync.db in the vpnsync folder)' })
+    // Every command can fail, so every command can show the stack: --debug stays global.
     .option('debug', { type: 'boolean', global: true, default: false, describe: 'Show stack traces on errors' });
   for (const c of commands) parser.command(c);
+  parser.command(HELP_COMMAND).completion('completion', COMPLETION_DESCRIPTION);
   return parser
+    .epilogue(databaseInUse(locateDb(dbFlagOf(argv))))
     .demandCommand(1, 'Expected a command; run vpnsync --help to see them')
     .recommendCommands()
     .strict()
@@ -102,6 +161,12 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
     }) as Argv<GlobalArgs>;
 }
 
+/** The end of `vpnsync --help`: the database in use, and where that choice came from. */
+function databaseInUse(db: ReturnType<typeof locateDb>): string {
+  const how = db.source === '--db' ? 'from --db' : db.source === 'VPNSYNC_DB' ? 'from VPNSYNC_DB; --db FILE to use another' : `${db.source}; --db FILE or VPNSYNC_DB to use another`;
+  return `Database: ${db.file}\n  (${how})`;
+}
+
 /** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */
 export type ParsedCommandLine = { ok: true; command: string[]; args: Record<string, unknown> } | { ok: false; message: string };
 
@@ -115,7 +180,13 @@ class ParsedOnly {
  * checks and messages) but runs nothing: no handler, no database, no network, no output. For
  * the docs test, which keeps every `vpnsync …` example in README.md and docs/ true.
  */
-export async function parseCommandLine(argv: readonly string[]): Promise<ParsedCommandLine> {
+export async function parseCommandLine(commandLine: readonly string[]): Promise<ParsedCommandLine> {
+  let argv: string[];
+  try {
+    argv = helpAsOption(commandLine);
+  } catch (e) {
+    return { ok: false, message: describeError(e)[1] };
+  }
   const parser = buildParser(argv, await commandsFor(argv)).middleware((args) => {
     throw new ParsedOnly(args as Record<string, unknown>);
   }, false);
@@ -154,9 +225,13 @@ export function usageMessage(text: string, argv: readonly string[]): string {
 
 /** The database a command line names (--db, else VPNSYNC_DB or the default), for error messages. */
 function dbFileOf(argv: readonly string[]): string {
+  return resolveDbPath(dbFlagOf(argv));
+}
+
+/** The value of --db on a command line, if any. */
+function dbFlagOf(argv: readonly string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--db' || a.startsWith('--db='));
-  const flag = i < 0 ? undefined : argv[i]?.startsWith('--db=') ? argv[i]?.slice('--db='.length) : argv[i + 1];
-  return resolveDbPath(flag);
+  return i < 0 ? undefined : argv[i]?.startsWith('--db=') ? argv[i]?.slice('--db='.length) : argv[i + 1];
 }
 
 /**

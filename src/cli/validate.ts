@@ -73,3 +73,11 @@ export function armEndpoint(flag: string): (value: unknown) => string | undefine
     return url.origin;
   };
 }
+
+/**
+ * The settings of a numeric option that one of the coerces above checks: --help labels it
+ * [number], while the parser keeps the text as typed (an option that is also a string is never
+ * passed through Number()), so that the coerce quotes it ("got 'x'", not "got 'NaN'") and
+ * refuses 0x10 or 1e3 as typed rather than reading them as 16 or 1000.
+ */
+export const NUMERIC = { type: 'number', string: true } as const;

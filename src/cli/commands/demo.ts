@@ -1,17 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, Mutation } from '../../emulator/index.js';
-import { resolveDbPath } from '../database-path.js';
+import { defaultDataDir, resolveDbPath } from '../database-path.js';
 import { CliError, UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out } from '../output.js';
-import { integerIn } from '../validate.js';
+import { integerIn, NUMERIC } from '../validate.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/vpnsync.js', import.meta.url));
-/** The demo's own database, next to the default one, so a real inventory is never touched. */
-export const DEMO_DB = 'data/demo.db';
+/** The demo's own database, next to the default one (in vpnsync's data folder), so a real inventory is never touched. */
+export const DEMO_DB = 'demo.db';
 
 export interface DemoArgs extends GlobalArgs {
   seed: number;
@@ -22,10 +23,11 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
   command: 'demo',
   describe: 'Try vpnsync against the built-in ARM emulator: pull, change the fleet, pull again',
   builder: (y: Argv<GlobalArgs>) =>
-    y.option('seed', { type: 'string', default: '42', describe: 'Seed of the emulated fleet', coerce: integerIn('--seed', 0, 2 ** 31 - 1) }) as unknown as Argv<DemoArgs>,
+    y.option('seed', { ...NUMERIC, default: 42, describe: 'Seed of the emulated fleet', coerce: integerIn('--seed', 0, 2 ** 31 - 1) }) as unknown as Argv<DemoArgs>,
   handler: async (argv) => {
-    const db = argv.db ? resolveDbPath(argv.db) : fileURLToPath(new URL(`../../../${DEMO_DB}`, import.meta.url));
-    if (argv.db && existsSync(db)) throw new UsageError(`The demo writes a fresh database; ${db} already exists (choose a new --db, or omit it to use ${DEMO_DB})`);
+    const dataDir = defaultDataDir();
+    const db = argv.db ? resolveDbPath(argv.db) : path.join(dataDir, DEMO_DB);
+    if (argv.db && existsSync(db)) throw new UsageError(`The demo writes a fresh database; ${db} already exists (choose a new --db, or omit it to use ${path.join(dataDir, DEMO_DB)})`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
     // The history commands ask for a few pulls' worth of traffic; the fleet moves between them.
 
@@ -56,7 +58,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
         `SELECT gatewayName, count(*) AS links, sum(connectionStatus <> 'Connected') AS not_connected FROM vpn_link_connections GROUP BY gatewayName ORDER BY not_connected DESC LIMIT 5`,
       ]);
 
-      const report = fileURLToPath(new URL('../../../data/demo-report.html', import.meta.url));
+      const report = path.join(dataDir, 'demo-report.html');
       await vpnsyncTo(emulator, ['report', '--db', db, '--since', '1h', '--format', 'html'], report);
       out(`\n6. A change report with status timelines and traffic charts: ${report}`);
 

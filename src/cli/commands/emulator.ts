@@ -4,7 +4,7 @@ import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
 import { LRO_POLLING_MODES, type LroPolling } from '../../emulator/lro.js';
 import { SUBSCRIPTION_STATES, type SubscriptionState } from '../../emulator/subscription-states.js';
 import { UsageError } from '../errors.js';
-import { integerIn, numberIn } from '../validate.js';
+import { integerIn, numberIn, NUMERIC } from '../validate.js';
 import { DEFAULT_WITHOUT_EMBEDDED_LINKS } from '../../emulator/fleet-generator.js';
 
 /** Parsed `vpnsync emulator` arguments (numbers already validated by the coerce functions). */
@@ -187,32 +187,32 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
     builder: (y: Argv) =>
       y
         .usage('vpnsync emulator [options]\n\nServes a generated (or loaded) Virtual WAN fleet on 127.0.0.1 over HTTPS, with a token service,\npaging, throttling, long-running actions and injectable faults. Prints the environment lines to use it.')
-        .option('port', { type: 'string', describe: 'Port on 127.0.0.1 (0 = any free port)', default: '0', coerce: integerIn('--port', 0, 65535) })
-        .option('seed', { type: 'string', describe: 'Seed of the fleet, its mutations and fault rolls', default: '1', coerce: integerIn('--seed', 0, 2 ** 31 - 1) })
-        .option('subscriptions', { type: 'string', describe: 'Subscriptions in the generated fleet (default 2)', coerce: integerIn('--subscriptions', 1, 1000) })
-        .option('resource-groups', { type: 'string', describe: 'Resource groups per subscription (default 2)', coerce: integerIn('--resource-groups', 1, 1000) })
-        .option('gateways', { type: 'string', describe: 'VPN gateways per resource group (default 2)', coerce: integerIn('--gateways', 1, 1000) })
-        .option('connections', { type: 'string', describe: 'VPN connections per gateway (default 5)', coerce: integerIn('--connections', 1, 100000) })
-        .option('links', { type: 'string', describe: 'Link connections per connection, 1–4; a fraction is an average (default 2.5)', coerce: numberIn('--links', 1, 4) })
-        .option('without-embedded-links', { type: 'string', describe: `Share (0–1) of generated VPN connections that gateway listings show without their vpnLinkConnections, as real ARM does (default ${DEFAULT_WITHOUT_EMBEDDED_LINKS}, at least one; 0 = none)`, coerce: numberIn('--without-embedded-links', 0, 1) })
+        .option('port', { ...NUMERIC, describe: 'Port on 127.0.0.1 (0 = any free port)', default: 0, coerce: integerIn('--port', 0, 65535) })
+        .option('seed', { ...NUMERIC, describe: 'Seed of the fleet, its mutations and fault rolls', default: 1, coerce: integerIn('--seed', 0, 2 ** 31 - 1) })
+        .option('subscriptions', { ...NUMERIC, describe: 'Subscriptions in the generated fleet (default 2)', coerce: integerIn('--subscriptions', 1, 1000) })
+        .option('resource-groups', { ...NUMERIC, describe: 'Resource groups per subscription (default 2)', coerce: integerIn('--resource-groups', 1, 1000) })
+        .option('gateways', { ...NUMERIC, describe: 'VPN gateways per resource group (default 2)', coerce: integerIn('--gateways', 1, 1000) })
+        .option('connections', { ...NUMERIC, describe: 'VPN connections per gateway (default 5)', coerce: integerIn('--connections', 1, 100000) })
+        .option('links', { ...NUMERIC, describe: 'Link connections per connection, 1–4; a fraction is an average (default 2.5)', coerce: numberIn('--links', 1, 4) })
+        .option('without-embedded-links', { ...NUMERIC, describe: `Share (0–1) of generated VPN connections that gateway listings show without their vpnLinkConnections, as real ARM does (default ${DEFAULT_WITHOUT_EMBEDDED_LINKS}, at least one; 0 = none)`, coerce: numberIn('--without-embedded-links', 0, 1) })
         .option('fleet-file', { type: 'string', describe: 'Serve this JSON fleet instead of generating one (Microsoft example files, {value:[...]} lists, GET /_emulator/fleet output)' })
-        .option('page-size', { type: 'string', describe: 'Items per page of every list (default 5)', coerce: integerIn('--page-size', 1, 1000) })
+        .option('page-size', { ...NUMERIC, describe: 'Items per page of every list (default 5)', coerce: integerIn('--page-size', 1, 1000) })
         .option('http', { type: 'boolean', describe: 'Plain HTTP instead of HTTPS (the Azure SDK token credentials refuse it)' })
         .option('cert-dir', { type: 'string', describe: 'Directory for the CA and server certificate; reused if it holds them (default: a new temp dir)' })
-        .option('latency-ms', { type: 'string', describe: 'Fixed latency added to every ARM response', coerce: integerIn('--latency-ms', 0, 600000) })
-        .option('jitter-ms', { type: 'string', describe: 'Random extra latency, 0 to this many ms', coerce: integerIn('--jitter-ms', 0, 600000) })
+        .option('latency-ms', { ...NUMERIC, describe: 'Fixed latency added to every ARM response', coerce: integerIn('--latency-ms', 0, 600000) })
+        .option('jitter-ms', { ...NUMERIC, describe: 'Random extra latency, 0 to this many ms', coerce: integerIn('--jitter-ms', 0, 600000) })
         .option('throttle', { type: 'boolean', describe: "ARM throttling (token buckets per principal and subscription, each subscription's global bucket, tenant reads, Microsoft.Network reads); --no-throttle turns it off", default: true })
-        .option('read-capacity', { type: 'string', describe: 'Read bucket size per principal and subscription (default 250; global and tenant buckets follow)', coerce: integerIn('--read-capacity', 1, 1000000) })
-        .option('read-refill', { type: 'string', describe: 'Read tokens added per second (default 25)', coerce: numberIn('--read-refill', 0.001, 1000000) })
-        .option('write-capacity', { type: 'string', describe: 'Action (POST) bucket size per subscription (default 200)', coerce: integerIn('--write-capacity', 1, 1000000) })
-        .option('write-refill', { type: 'string', describe: 'Action tokens added per second (default 10)', coerce: numberIn('--write-refill', 0.001, 1000000) })
-        .option('network-read-limit', { type: 'string', describe: 'Microsoft.Network reads per subscription and region per 5 minutes (default 10000)', coerce: integerIn('--network-read-limit', 1, 100000000) })
-        .option('other-reads-per-second', { type: 'string', describe: "Other principals' reads per second on each subscription's global read bucket (default 0; less than 15 x --read-refill)", coerce: numberIn('--other-reads-per-second', 0, 15000000) })
+        .option('read-capacity', { ...NUMERIC, describe: 'Read bucket size per principal and subscription (default 250; global and tenant buckets follow)', coerce: integerIn('--read-capacity', 1, 1000000) })
+        .option('read-refill', { ...NUMERIC, describe: 'Read tokens added per second (default 25)', coerce: numberIn('--read-refill', 0.001, 1000000) })
+        .option('write-capacity', { ...NUMERIC, describe: 'Action (POST) bucket size per subscription (default 200)', coerce: integerIn('--write-capacity', 1, 1000000) })
+        .option('write-refill', { ...NUMERIC, describe: 'Action tokens added per second (default 10)', coerce: numberIn('--write-refill', 0.001, 1000000) })
+        .option('network-read-limit', { ...NUMERIC, describe: 'Microsoft.Network reads per subscription and region per 5 minutes (default 10000)', coerce: integerIn('--network-read-limit', 1, 100000000) })
+        .option('other-reads-per-second', { ...NUMERIC, describe: "Other principals' reads per second on each subscription's global read bucket (default 0; less than 15 x --read-refill)", coerce: numberIn('--other-reads-per-second', 0, 15000000) })
         .option('retry-after-format', { choices: ['seconds', 'http-date'] as const, describe: 'How 429 answers give Retry-After: seconds (default, as ARM does) or an HTTP date' })
-        .option('lro-polls', { type: 'string', describe: 'Polls answered 202 before an action finishes (default 2)', coerce: integerIn('--lro-polls', 0, 1000) })
-        .option('lro-seconds', { type: 'string', describe: 'Actions finish after this many seconds instead of a number of polls', coerce: numberIn('--lro-seconds', 0, 86400) })
-        .option('retry-after', { type: 'string', describe: 'Retry-After seconds on 202 responses and running operation statuses (default 10, as ARM)', coerce: integerIn('--retry-after', 0, 3600) })
-        .option('mutate-every', { type: 'string', describe: 'Apply one mutation step every this many seconds', coerce: numberIn('--mutate-every', 0.01, 86400) })
+        .option('lro-polls', { ...NUMERIC, describe: 'Polls answered 202 before an action finishes (default 2)', coerce: integerIn('--lro-polls', 0, 1000) })
+        .option('lro-seconds', { ...NUMERIC, describe: 'Actions finish after this many seconds instead of a number of polls', coerce: numberIn('--lro-seconds', 0, 86400) })
+        .option('retry-after', { ...NUMERIC, describe: 'Retry-After seconds on 202 responses and running operation statuses (default 10, as ARM)', coerce: integerIn('--retry-after', 0, 3600) })
+        .option('mutate-every', { ...NUMERIC, describe: 'Apply one mutation step every this many seconds', coerce: numberIn('--mutate-every', 0.01, 86400) })
         .option('return-shared-keys', { type: 'boolean', describe: 'Serve plain sharedKey values, as older api-versions did' })
         .option('lro-polling', { type: 'string', choices: LRO_POLLING_MODES, describe: 'Polling headers on an action\'s 202: both (default, as Network RP), location, or azure-async-operation' })
         .option('ike-sas-body', { type: 'string', choices: ['json-string', 'bare'] as const, describe: 'GetIkeSas result as a JSON string (default) or bare text, as Microsoft\'s example shows it (not valid JSON)' })

@@ -8,7 +8,7 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
-import { integerIn } from '../validate.js';
+import { integerIn, NUMERIC } from '../validate.js';
 import { asUsageError, coerceWith } from './snapshots.js';
 
 /** Parsed options of `vpnsync prune`. */
@@ -26,7 +26,7 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
   builder: (y: Argv<GlobalArgs>) =>
     y
       .option('keep', { type: 'string', describe: `Keep this much history: ${DURATION_FORMS}`, coerce: coerceWith((t) => parseDuration(t, '--keep')) })
-      .option('keep-pulls', { type: 'string', describe: 'Keep the newest N complete or partial pulls', coerce: integerIn('--keep-pulls', 1, 1_000_000_000) })
+      .option('keep-pulls', { ...NUMERIC, describe: 'Keep the newest N complete or partial pulls', coerce: integerIn('--keep-pulls', 1, 1_000_000_000) })
       .conflicts('keep', 'keep-pulls')
       .option('dry-run', { type: 'boolean', default: false, describe: 'Only say what would be dropped' })
       .option('vacuum', { type: 'boolean', default: false, describe: 'Then VACUUM, giving the freed space back to the file system' })

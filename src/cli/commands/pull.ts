@@ -8,7 +8,7 @@ import { resolveDbPath } from '../database-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
-import { integerIn, matching } from '../validate.js';
+import { integerIn, matching, NUMERIC } from '../validate.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 
 export interface PullArgs extends GlobalArgs, ArmArgs {
@@ -41,7 +41,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .option('gateway', { type: 'string', describe: 'Only this VPN gateway' })
       .option('connection', { type: 'string', describe: 'Only this VPN connection' })
       .option('strategy', { choices: ['links', 'gateways'] as const, default: DEFAULT_STRATEGY, describe: 'links: ListByVpnConnection per connection (complete); gateways: links embedded in the gateway listing (fewer calls)' })
-      .option('concurrency', { type: 'string', describe: `Concurrent ARM requests (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})`, coerce: integerIn('--concurrency', 1, MAX_CONCURRENCY) })
+      .option('concurrency', { ...NUMERIC, describe: `Concurrent ARM requests (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})`, coerce: integerIn('--concurrency', 1, MAX_CONCURRENCY) })
       .option('json', { type: 'boolean', default: false, describe: 'Print the pull result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' }) as unknown as Argv<PullArgs>,
   handler: async (argv) => {

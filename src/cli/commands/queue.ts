@@ -11,7 +11,7 @@ import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out, renderTable } from '../output.js';
-import { integerIn } from '../validate.js';
+import { integerIn, NUMERIC } from '../validate.js';
 import type { ActionKind, ActionStatus } from '../../store/schema.js';
 
 const STATUSES: readonly ActionStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -90,7 +90,9 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
   describe: 'Show one action: its target, outcome, audit trail and IKE SA result',
   builder: (y: Argv<GlobalArgs>) =>
     y
-      .positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
+      .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      .string('id')
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
@@ -108,7 +110,8 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
 const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   command: 'cancel <id>',
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
-  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }) as unknown as Argv<IdArgs>,
+  // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
+  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }).string('id') as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     try {
@@ -128,11 +131,11 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   describe: 'Run the due actions against ARM (resumes operations a stopped runner left in flight)',
   builder: (y: Argv<GlobalArgs>) =>
     withArmOptions(y)
-      .option('concurrency', { type: 'string', describe: `Actions in flight at once, 1-64 (default ${DEFAULT_QUEUE_CONCURRENCY}); resets of one VPN connection never overlap`, coerce: integerIn('--concurrency', 1, 64) })
-      .option('max-resets', { type: 'string', describe: `At most this many resets in this run (default ${DEFAULT_MAX_RESETS})`, coerce: integerIn('--max-resets', 0, 100_000) })
+      .option('concurrency', { ...NUMERIC, describe: `Actions in flight at once, 1-64 (default ${DEFAULT_QUEUE_CONCURRENCY}); resets of one VPN connection never overlap`, coerce: integerIn('--concurrency', 1, 64) })
+      .option('max-resets', { ...NUMERIC, describe: `At most this many resets in this run (default ${DEFAULT_MAX_RESETS})`, coerce: integerIn('--max-resets', 0, 100_000) })
       .option('force', { type: 'boolean', default: false, describe: 'No --max-resets cap' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would run; send and change nothing' })
-      .option('id', { type: 'string', array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
+      .option('id', { ...NUMERIC, array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
       .option('json', { type: 'boolean', default: false, describe: 'Print the run result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {

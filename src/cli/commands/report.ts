@@ -7,7 +7,7 @@ import { renderReportCsv, renderReportMarkdown } from '../../history/render-repo
 import { DEFAULT_REPORT_DAYS, resolveReportPeriod } from '../../history/report-period.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out } from '../output.js';
-import { integerIn } from '../validate.js';
+import { integerIn, NUMERIC } from '../validate.js';
 import { coerceWith, withHistoryStore } from './snapshots.js';
 
 /** Output formats of `vpnsync report`. */
@@ -33,7 +33,7 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
       .option('to', { type: 'string', describe: 'End of the period, same forms (default: now)', coerce: coerceWith((t) => parsePullRef(t, '--to')) })
       .conflicts('since', 'from')
       .option('format', { choices: REPORT_FORMATS, default: 'md' as const, describe: 'md | json | csv | html (one self-contained file with charts)' })
-      .option('top', { type: 'string', default: String(DEFAULT_TOP_LINKS), describe: 'How many links the traffic ranking shows', coerce: integerIn('--top', 0, 10_000) })
+      .option('top', { ...NUMERIC, default: DEFAULT_TOP_LINKS, describe: 'How many links the traffic ranking shows', coerce: integerIn('--top', 0, 10_000) })
       .example('$0 report', 'The last 7 days, as Markdown')
       .example('$0 report --since 24h --format html > report.html', 'The last day, as a page with timelines and charts')
       .example('$0 report --from 2026-05-01 --to 2026-05-08 --format csv > week.csv', 'A given week, as CSV') as unknown as Argv<ReportArgs>,

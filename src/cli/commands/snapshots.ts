@@ -8,7 +8,7 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out, renderTable } from '../output.js';
-import { integerIn } from '../validate.js';
+import { integerIn, NUMERIC } from '../validate.js';
 
 /**
  * Runs `body` on the database opened read-only, with the history views required. Used by the
@@ -70,7 +70,7 @@ export const snapshotsCommand: CommandModule<GlobalArgs, SnapshotsArgs> = {
   builder: (y: Argv<GlobalArgs>) =>
     y
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: aligned columns; json: an array of pulls' })
-      .option('limit', { type: 'string', default: String(DEFAULT_SNAPSHOT_LIMIT), describe: 'Show the newest N pulls (0: all)', coerce: integerIn('--limit', 0, 1_000_000_000) })
+      .option('limit', { ...NUMERIC, default: DEFAULT_SNAPSHOT_LIMIT, describe: 'Show the newest N pulls (0: all)', coerce: integerIn('--limit', 0, 1_000_000_000) })
       .example('$0 snapshots', 'The newest 20 pulls')
       .example('$0 snapshots --limit 0 --format json | jq \'map(select(.status == "partial"))\'', 'Every partial pull') as unknown as Argv<SnapshotsArgs>,
   handler: async (argv) => {

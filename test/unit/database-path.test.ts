@@ -1,0 +1,32 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultDbPath, isInstalledPackage, locateDb } from '../../src/cli/database-path.js';
+
+const CLONE = '/home/ops/src/vpnsync';
+const GLOBAL = '/usr/lib/node_modules/vpnsync';
+const NPX = '/home/ops/.npm/_npx/0123abcd/node_modules/vpnsync';
+
+describe('the database path', () => {
+  it('tells an installed package (below node_modules) from a clone', () => {
+    expect(isInstalledPackage(CLONE)).toBe(false);
+    expect(isInstalledPackage(GLOBAL)).toBe(true);
+    expect(isInstalledPackage(NPX)).toBe(true);
+    expect(isInstalledPackage('/home/ops/node_modules_backup/vpnsync')).toBe(false);
+  });
+
+  it('defaults to data/ in a clone and to the XDG data directory for an installed package', () => {
+    expect(defaultDbPath({ XDG_DATA_HOME: '/xdg' }, CLONE)).toBe(path.join(CLONE, 'data', 'vpnsync.db'));
+    expect(defaultDbPath({ XDG_DATA_HOME: '/xdg' }, NPX)).toBe('/xdg/vpnsync/vpnsync.db');
+    expect(defaultDbPath({}, GLOBAL)).toBe(path.join(os.homedir(), '.local', 'share', 'vpnsync', 'vpnsync.db'));
+    // The XDG spec: a relative XDG_DATA_HOME is invalid and ignored.
+    expect(defaultDbPath({ XDG_DATA_HOME: 'xdg' }, GLOBAL)).toBe(path.join(os.homedir(), '.local', 'share', 'vpnsync', 'vpnsync.db'));
+  });
+
+  it('takes --db over VPNSYNC_DB over the default, and says which it took', () => {
+    expect(locateDb('x.db', { VPNSYNC_DB: '/env.db' }, GLOBAL)).toEqual({ file: path.resolve('x.db'), source: '--db' });
+    expect(locateDb(undefined, { VPNSYNC_DB: ' /env.db ' }, GLOBAL)).toEqual({ file: '/env.db', source: 'VPNSYNC_DB' });
+    expect(locateDb(undefined, { VPNSYNC_DB: '' }, CLONE)).toEqual({ file: path.join(CLONE, 'data', 'vpnsync.db'), source: 'default in this clone' });
+    expect(locateDb(undefined, { XDG_DATA_HOME: '/xdg' }, GLOBAL)).toEqual({ file: '/xdg/vpnsync/vpnsync.db', source: 'default for an installed package' });
+  });
+});

@@ -25,7 +25,9 @@ function env(): NodeJS.ProcessEnv {
 
 /** Runs the real CLI with its stdout a pipe whose reader is already gone. */
 function withReaderGone(args: readonly string[], options: { untilStderr?: RegExp; db?: string } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args, '--db', options.db ?? db], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+  // `emulator` opens no database and takes no --db.
+  const dbArgs = args[0] === 'emulator' ? [] : ['--db', options.db ?? db];
+  const child = spawn(process.execPath, [BIN, ...args, ...dbArgs], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.destroy();
   child.stdin.end();
   const result = outputOf(child);

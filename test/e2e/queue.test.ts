@@ -103,6 +103,41 @@ describe('queued EXEC actions against the emulator', () => {
     for (const s of siblings) expect(posts(ctx, s.id).resetconnection).toBe(1);
   });
 
+  it('actions on one link run in queue order: the IKE SAs are read after the reset ends, not during it', async () => {
+    const ctx = await start({ seed: 31, lro: { polls: 3, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const link = rows[0]!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(link)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(link)])).code).toBe(EXIT.OK);
+    const run = await ctx.vpnsync(['queue', 'run', '--concurrency', '8', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout).outcomes.map((o: { id: number; outcome: string }) => [o.id, o.outcome])).toEqual([[1, 'succeeded'], [2, 'succeeded']]);
+    // The IKE SA fetch started only once the reset had ended, so the link was Connected again.
+    const events = ctx.rows<{ action_id: number; event: string }>(`SELECT action_id, event FROM action_events WHERE event IN ('started', 'succeeded') ORDER BY id`);
+    expect(events).toEqual([
+      { action_id: 1, event: 'started' },
+      { action_id: 1, event: 'succeeded' },
+      { action_id: 2, event: 'started' },
+      { action_id: 2, event: 'succeeded' },
+    ]);
+    const ike = ctx.rows<{ parsed: string }>('SELECT parsed FROM ike_sas WHERE action_id = 2')[0]!;
+    expect(JSON.parse(ike.parsed).Data).not.toBeNull();
+  });
+
+  it('an action waits behind an earlier action on its link that is not yet due', async () => {
+    const ctx = await start({ seed: 32, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const link = rows[0]!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(link), '--not-before', '+2h'])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(link)])).code).toBe(EXIT.OK);
+    const dry = await ctx.vpnsync(['queue', 'run', '--dry-run']);
+    expect(dry.stdout).toMatch(/2\s+ike-sas .* wait: after an earlier action on its link \(queue order\)/);
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcomes: [], notDue: [1], deferred: [2] });
+    expect(ctx.emulator.stats().postsByLink).toEqual({});
+  });
+
   it('--not-before, --max-resets, --dry-run, cancel and duplicate refusal', async () => {
     const ctx = await start({ seed: 24, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows, target } = await inventory(ctx);

@@ -149,6 +149,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.run.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'POST and poll']),
           ...plan.deferred.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: --max-resets reached']),
           ...plan.blocked.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: another reset of its VPN connection may be running']),
+          ...plan.behind.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: after an earlier action on its link (queue order)']),
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
         ];
         if (argv.json) out(JSON.stringify(plan, null, 2));

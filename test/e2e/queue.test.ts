@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { BIN } from '../support/run-cli.js';
 import { useE2e, type E2eContext } from '../support/e2e.js';
+import { requireTool } from '../support/require-tool.js';
 
 const start = useE2e();
+/** util-linux `script`, to run the CLI on a pseudo-terminal. */
+const SCRIPT = requireTool('script (util-linux)', ['script'], 'util-linux');
 
 /** Pulls, then returns links (gateway/connection/link names and ids) grouped by connection. */
 async function inventory(ctx: E2eContext) {
@@ -138,6 +141,86 @@ describe('queued EXEC actions against the emulator', () => {
     expect(ctx.emulator.stats().postsByLink).toEqual({});
   });
 
+  it('--where without a terminal needs --yes; --dry-run lists what would be queued and writes nothing', async () => {
+    const ctx = await start({ seed: 33 });
+    const { rows } = await inventory(ctx);
+    const gw = rows[0]!.gatewayName;
+    const where = `gatewayName = '${gw}' AND connectionStatus = 'Connected'`;
+    const matched = rows.filter((r) => r.gatewayName === gw).length;
+    expect(matched).toBeGreaterThan(1);
+
+    const refused = await ctx.vpnsync(['queue', 'reset', '--where', where]);
+    expect(refused.code).toBe(EXIT.USAGE);
+    expect(refused.stderr).toBe(`vpnsync: Expected --yes to queue ${matched} reset actions selected by --where without a terminal to confirm on (list them with --dry-run); nothing queued\n`);
+    expect(refused.stdout).toBe('');
+
+    const dry = await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(EXIT.OK);
+    const lines = dry.stdout.trim().split('\n');
+    expect(lines).toHaveLength(matched);
+    for (const l of lines) expect(l).toMatch(new RegExp(`^would queue reset ${gw}/[^/]+/[^/]+$`));
+    const dryJson = JSON.parse((await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run', '--json'])).stdout);
+    expect(dryJson.dryRun).toBe(true);
+    expect(dryJson.wouldQueue).toHaveLength(matched);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+
+    const yes = await ctx.vpnsync(['queue', 'reset', '--where', where, '--yes']);
+    expect(yes.code, yes.stderr).toBe(EXIT.OK);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: matched }]);
+    // A dry run sees the duplicates a real run would skip.
+    const again = await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run']);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^would not queue: .* already has reset action #1 \(queued\)$/m);
+
+    // exec and cancel take --dry-run too, and write nothing.
+    const l = rows[0]!;
+    const [, , sub, , rg] = l.id.split('/');
+    const exec = await ctx.vpnsync(['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_GetIkeSas @connectionName='${l.connectionName}', @gatewayName='${l.gatewayName}', @linkConnectionName='${l.id.split('/').pop()}', @resourceGroupName='${rg}', @subscriptionId='${sub}'`, '--dry-run']);
+    expect(exec.code, exec.stderr).toBe(EXIT.OK);
+    expect(exec.stdout).toMatch(/^would queue ike-sas /);
+    const cancel = await ctx.vpnsync(['queue', 'cancel', '1', '--dry-run']);
+    expect(cancel.code, cancel.stderr).toBe(EXIT.OK);
+    expect(cancel.stderr).toBe('dry run: action #1 would be cancelled, nothing written\n');
+    expect((await ctx.vpnsync(['queue', 'cancel', '999', '--dry-run'])).stderr).toBe('vpnsync: No action #999\n');
+    expect(ctx.rows(`SELECT count(*) AS n FROM actions WHERE status = 'queued'`)).toEqual([{ n: matched }]);
+  });
+
+  it.skipIf(!SCRIPT)('--where on a terminal lists the matched links and asks; only a yes queues them', async () => {
+    const ctx = await start({ seed: 34 });
+    const { rows } = await inventory(ctx);
+    const gw = rows[0]!.gatewayName;
+    const where = `gatewayName = '${gw}' AND connectionStatus = 'Connected'`;
+    const matched = rows.filter((r) => r.gatewayName === gw);
+    /** Runs the command on a pseudo-terminal (util-linux `script`), answering the prompt once it shows. */
+    const onTerminal = (answer: string) => {
+      const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      const cmd = [process.execPath, BIN, 'queue', 'ike-sas', '--where', where, '--db', ctx.db].map(q).join(' ');
+      const child = spawn(SCRIPT!, ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...ctx.emulator.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let seen = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        seen += d;
+        if (seen.includes('[y/N]') && answer !== '') {
+          child.stdin.write(`${answer}\r`);
+          answer = '';
+        }
+      });
+      return new Promise<{ code: number; output: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output: seen })));
+    };
+
+    const no = await onTerminal('n');
+    expect(no.output).toContain(`--where "${where}" matched ${matched.length} links:`);
+    for (const r of matched) expect(no.output).toContain(`  ${r.gatewayName}/${r.connectionName}/${r.id.split('/').pop()}`);
+    expect(no.output).toContain(`Queue ${matched.length} ike-sas actions? [y/N]`);
+    expect(no.output).toContain(`vpnsync: Expected 'y' to queue ${matched.length} ike-sas actions, got 'n'; nothing queued`);
+    expect(no.code).toBe(EXIT.USAGE);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+
+    const yes = await onTerminal('y');
+    expect(yes.code, yes.output).toBe(EXIT.OK);
+    expect(yes.output).toMatch(/queued #1 ike-sas /);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: matched.length }]);
+  });
+
   it('--not-before, --max-resets, --dry-run, cancel and duplicate refusal', async () => {
     const ctx = await start({ seed: 24, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows, target } = await inventory(ctx);
@@ -197,7 +280,7 @@ describe('queued EXEC actions against the emulator', () => {
     const ctx = await start({ seed: 26, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows } = await inventory(ctx);
     const gw = rows[0]!.gatewayName;
-    const q = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${gw}' AND connectionStatus = 'Connected'`, '--json']);
+    const q = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${gw}' AND connectionStatus = 'Connected'`, '--yes', '--json']);
     expect(q.code).toBe(EXIT.OK);
     const queued = JSON.parse(q.stdout).queued as { id: number }[];
     expect(queued.length).toBe(rows.filter((r) => r.gatewayName === gw).length);

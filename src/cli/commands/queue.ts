@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
 import { openStore } from '../../store/open-store.js';
-import { cancelAction, CancelError } from '../../queue/enqueue.js';
+import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
 import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
 import { listActions, showAction } from '../../queue/action-report.js';
@@ -32,7 +32,8 @@ function enqueueCommand(kind: ActionKind, name: string, describe: string): Comma
         .positional('targets', { type: 'string', array: true, describe: 'Link ids, or gateway/connection/link names' })
         .option('where', { type: 'string', describe: 'SQL condition over vpn_link_connections selecting links, e.g. "connectionStatus = \'NotConnected\'"' })
         .option('subscription', { type: 'string', describe: 'Subscription of gateway/connection/link names (when ambiguous, or with --allow-unknown)' })
-        .option('resource-group', { type: 'string', describe: 'Resource group of gateway/connection/link names' }) as unknown as Argv<TargetArgs>,
+        .option('resource-group', { type: 'string', describe: 'Resource group of gateway/connection/link names' })
+        .option('yes', { type: 'boolean', default: false, describe: 'Queue what --where matched without asking (required without a terminal)' }) as unknown as Argv<TargetArgs>,
     handler: async (argv) => {
       const input: ActionTargetInput = {
         targets: argv.targets ?? [],
@@ -54,6 +55,7 @@ interface ListArgs extends GlobalArgs {
 interface IdArgs extends GlobalArgs {
   id: number;
   format?: 'text' | 'json';
+  'dry-run'?: boolean;
 }
 
 interface RunArgs extends GlobalArgs, ArmArgs {
@@ -108,10 +110,19 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
 const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   command: 'cancel <id>',
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
-  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }) as unknown as Argv<IdArgs>,
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('id', { type: 'string', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Only check that the action could be cancelled; write nothing' }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
+    const dryRun = argv['dry-run'] === true;
+    const store = await openStore(resolveDbPath(argv.db), dryRun ? { mode: 'read' } : { mode: 'write', mustExist: true });
     try {
+      if (dryRun) {
+        checkCancellable(store.sqlite, argv.id);
+        createLog().info(`dry run: action #${argv.id} would be cancelled, nothing written`);
+        return;
+      }
       cancelAction(store.sqlite, argv.id, defaultRequester(), new Date().toISOString());
       createLog().info(`action #${argv.id} cancelled`);
     } catch (e) {

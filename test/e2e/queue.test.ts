@@ -221,6 +221,36 @@ describe('queued EXEC actions against the emulator', () => {
     expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: matched.length }]);
   });
 
+  it('queue list, show and run --dry-run print JSON with camelCase keys, ISO 8601 UTC times and no internal state', async () => {
+    const ctx = await start({ seed: 35, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(rows[0]!)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'run'])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'reset', target(rows[1]!), '--not-before', '+1h'])).code).toBe(EXIT.OK);
+    const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+    /** Every key of every object, at any depth, except inside ARM's own IKE SA answer. */
+    const keysOf = (v: unknown, path = ''): [string, unknown][] =>
+      v === null || typeof v !== 'object' || path.endsWith('.parsed')
+        ? []
+        : Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => [...(Array.isArray(v) ? [] : [[k, x] as [string, unknown]]), ...keysOf(x, `${path}.${k}`)]);
+    for (const args of [['queue', 'list', '--format', 'json'], ['queue', 'show', '1', '--format', 'json'], ['queue', 'run', '--dry-run', '--json']]) {
+      const r = await ctx.vpnsync(args);
+      expect(r.code, r.stderr).toBe(EXIT.OK);
+      const keys = keysOf(JSON.parse(r.stdout));
+      expect(keys.length, args.join(' ')).toBeGreaterThan(0);
+      for (const [k, v] of keys) {
+        expect(k, args.join(' ')).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+        if (/(At|notBefore)$/.test(k) && v !== null) expect(v, `${args.join(' ')}: ${k}`).toMatch(ISO);
+      }
+      expect(r.stdout).not.toMatch(/poller|linkKey|link_key/i);
+    }
+    const shown = JSON.parse((await ctx.vpnsync(['queue', 'show', '1', '--format', 'json'])).stdout);
+    expect(shown.action).toMatchObject({ id: 1, kind: 'ike-sas', status: 'succeeded', requestedBy: expect.any(String), finishedAt: expect.stringMatching(ISO) });
+    expect(shown.ikeSas.parsed).toMatchObject({ Status: 'Successful' });
+    const table = await ctx.vpnsync(['queue', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^id\s+kind\s+status\s+link\s+requestedBy\s+queuedAt\s+notBefore\s+finishedAt\s+errorCode$/);
+  });
+
   it('--not-before, --max-resets, --dry-run, cancel and duplicate refusal', async () => {
     const ctx = await start({ seed: 24, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows, target } = await inventory(ctx);

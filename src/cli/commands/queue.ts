@@ -4,7 +4,7 @@ import { openStore } from '../../store/open-store.js';
 import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
 import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
-import { listActions, showAction } from '../../queue/action-report.js';
+import { actionView, listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 import { resolveDbPath } from '../database-path.js';
 import { CliError, UsageError } from '../errors.js';
@@ -79,8 +79,8 @@ const listCommand: CommandModule<GlobalArgs, ListArgs> = {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const rows = listActions(store.sqlite, argv.status);
-      if (argv.format === 'json') out(JSON.stringify(rows, null, 2));
-      else out(renderTable(['id', 'kind', 'status', 'link', 'requested_by', 'queued_at', 'not_before', 'finished_at', 'error_code'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
+      if (argv.format === 'json') out(JSON.stringify(rows.map(actionView), null, 2));
+      else out(renderTable(['id', 'kind', 'status', 'link', 'requestedBy', 'queuedAt', 'notBefore', 'finishedAt', 'errorCode'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
     } finally {
       await store.close();
     }
@@ -163,7 +163,10 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.behind.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: after an earlier action on its link (queue order)']),
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
         ];
-        if (argv.json) out(JSON.stringify(plan, null, 2));
+        if (argv.json) {
+          const view = Object.fromEntries(Object.entries(plan).map(([k, list]) => [k, (list as Parameters<typeof actionView>[0][]).map(actionView)]));
+          out(JSON.stringify(view, null, 2));
+        }
         else out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');
       } finally {
         await store.close();

@@ -4,7 +4,8 @@ import type { GlobalArgs } from './global-options.js';
 import { openStore } from '../store/open-store.js';
 import type { ActionKind } from '../store/schema.js';
 import { resolveTargets, TargetError, type ActionTarget, type TargetRequest } from '../queue/action-target.js';
-import { enqueueActions } from '../queue/enqueue.js';
+import { enqueueActions, planEnqueue } from '../queue/enqueue.js';
+import { ask, canConfirm, isYes, processConfirmIo, type ConfirmIo } from './confirm.js';
 import { resolveDbPath } from './database-path.js';
 import { UsageError } from './errors.js';
 import { createLog, out } from './output.js';
@@ -16,16 +17,20 @@ export interface EnqueueArgs extends GlobalArgs {
   'not-before'?: string | undefined;
   'requested-by'?: string | undefined;
   'allow-unknown': boolean;
+  'dry-run': boolean;
+  /** Queue what --where matched without asking (`queue reset|ike-sas` only). */
+  yes?: boolean | undefined;
   json: boolean;
 }
 
-/** Adds --reason, --not-before, --requested-by, --allow-unknown, --json. */
+/** Adds --reason, --not-before, --requested-by, --allow-unknown, --dry-run, --json. */
 export function withEnqueueOptions<T>(y: Argv<T>): Argv<T & EnqueueArgs> {
   return y
     .option('reason', { type: 'string', describe: 'Why (kept in the audit trail)' })
     .option('not-before', { type: 'string', describe: "Don't run before this time: ISO time, or +DURATION such as +2h (a maintenance window)" })
     .option('requested-by', { type: 'string', describe: 'Who asks (default: the OS user)' })
     .option('allow-unknown', { type: 'boolean', default: false, describe: 'Accept links that are not in the local inventory' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be queued; write nothing' })
     .option('json', { type: 'boolean', default: false, describe: 'Print what was queued as JSON' }) as unknown as Argv<T & EnqueueArgs>;
 }
 
@@ -43,30 +48,47 @@ export type ActionTargetInput = TargetRequest;
 
 /**
  * Resolves targets (on a read-only connection, so a --where condition cannot write) and queues
- * one action per link: all or nothing for bad targets, duplicates reported and skipped.
+ * one action per link: all or nothing for bad targets, duplicates reported and skipped. With
+ * --dry-run it only reads, and prints what would be queued. Links selected by --where are listed
+ * and confirmed on a terminal first; without one, --yes is required (a cron line or a script
+ * must say so explicitly: a broad condition can queue dozens of resets).
  */
-export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetInput | ActionTarget[], argv: EnqueueArgs): Promise<void> {
+export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetInput | ActionTarget[], argv: EnqueueArgs, io: ConfirmIo = processConfirmIo()): Promise<void> {
   const now = Date.now();
   const notBefore = argv['not-before'] !== undefined ? parseTimeArg('--not-before', argv['not-before'], now) : undefined;
   const file = resolveDbPath(argv.db);
+  const dryRun = argv['dry-run'];
+  const log = createLog();
   // Without --allow-unknown every target must be in the inventory: no database, nothing to queue.
-  const store = await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] });
+  // A dry run writes nothing, so it reads an existing database and never creates or migrates one.
+  const store = dryRun ? undefined : await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] });
   try {
     let targets: ActionTarget[];
-    if (Array.isArray(input)) {
-      targets = input;
-    } else {
-      const reader = await openStore(file, { mode: 'read' });
-      try {
-        targets = resolveTargets(reader.sqlite, input);
-      } catch (e) {
-        if (e instanceof TargetError) throw new UsageError(e.message);
-        throw e;
-      } finally {
-        await reader.close();
+    const reader = await openStore(file, { mode: 'read' });
+    try {
+      if (Array.isArray(input)) {
+        targets = input;
+      } else {
+        try {
+          targets = resolveTargets(reader.sqlite, input);
+        } catch (e) {
+          if (e instanceof TargetError) throw new UsageError(e.message);
+          throw e;
+        }
       }
+      if (dryRun) {
+        const plan = planEnqueue(reader.sqlite, kind, targets);
+        for (const d of plan.duplicates) log.warn(`would not queue: ${labelOf(d.target)} already has ${kind} action #${d.existingId} (${d.status})`);
+        if (argv.json) out(JSON.stringify({ dryRun: true, wouldQueue: plan.queue.map((t) => ({ kind, link: t.linkId, notBefore: notBefore ?? null })), duplicates: plan.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) }, null, 2));
+        else for (const t of plan.queue) out(`would queue ${kind} ${labelOf(t)}${notBefore ? ` (not before ${notBefore})` : ''}`);
+        log.info(`dry run: ${plan.queue.length} ${kind} action${plan.queue.length === 1 ? '' : 's'} would be queued, nothing written`);
+        return;
+      }
+    } finally {
+      await reader.close();
     }
-    const result = enqueueActions(store.sqlite, {
+    if (!Array.isArray(input) && input.where !== undefined && !argv.yes) await confirmWhere(kind, input.where, targets, io);
+    const result = enqueueActions((store as NonNullable<typeof store>).sqlite, {
       kind,
       targets,
       requestedBy: argv['requested-by'] ?? defaultRequester(),
@@ -74,11 +96,30 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
       notBefore,
       now: new Date(now).toISOString(),
     });
-    const log = createLog();
-    for (const d of result.duplicates) log.warn(`not queued: ${d.target.gatewayName}/${d.target.connectionName}/${d.target.linkConnectionName} already has ${kind} action #${d.existingId} (${d.status})`);
+    for (const d of result.duplicates) log.warn(`not queued: ${labelOf(d.target)} already has ${kind} action #${d.existingId} (${d.status})`);
     if (argv.json) out(JSON.stringify({ queued: result.queued.map((q) => ({ id: q.id, link: q.target.linkId })), duplicates: result.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) }, null, 2));
-    else for (const q of result.queued) out(`queued #${q.id} ${kind} ${q.target.gatewayName}/${q.target.connectionName}/${q.target.linkConnectionName}${notBefore ? ` (not before ${notBefore})` : ''}`);
+    else for (const q of result.queued) out(`queued #${q.id} ${kind} ${labelOf(q.target)}${notBefore ? ` (not before ${notBefore})` : ''}`);
   } finally {
-    await store.close();
+    await store?.close();
   }
+}
+
+/**
+ * Lists the links a --where condition matched and asks to queue them; throws (nothing queued)
+ * on a no, or when there is no terminal to ask on.
+ */
+export async function confirmWhere(kind: ActionKind, where: string, targets: readonly ActionTarget[], io: ConfirmIo): Promise<void> {
+  const what = `${targets.length} ${kind} action${targets.length === 1 ? '' : 's'}`;
+  if (!canConfirm(io)) {
+    throw new UsageError(`Expected --yes to queue ${what} selected by --where without a terminal to confirm on (list them with --dry-run); nothing queued`);
+  }
+  io.output.write(`--where "${where}" matched ${targets.length} link${targets.length === 1 ? '' : 's'}:\n`);
+  for (const t of targets) io.output.write(`  ${labelOf(t)}\n`);
+  const answer = await ask(`Queue ${what}?`, io);
+  if (!isYes(answer)) throw new UsageError(`Expected 'y' to queue ${what}, got ${answer === '' ? 'no answer' : `'${answer}'`}; nothing queued`);
+}
+
+/** "gateway/connection/link" of a target. */
+function labelOf(t: ActionTarget): string {
+  return `${t.gatewayName}/${t.connectionName}/${t.linkConnectionName}`;
 }

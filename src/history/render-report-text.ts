@@ -1,7 +1,7 @@
 import { FLAPPING_TRANSITIONS, type ChangeReport, type PartialPullEntry } from './build-report.js';
 import { formatBytes, formatRate, formatTime, renderCsv, renderMdTable, valueText } from './text-format.js';
 
-/** "2026-05-01 00:00:00Z → 2026-05-08 00:00:00Z: pulls #12 to #684 (672 pulls, 3 partial), starting from the state as of #12". */
+/** "2026-05-01T00:00:00Z → 2026-05-08T00:00:00Z: pulls #12 to #684 (672 pulls, 3 partial), starting from the state as of #12". */
 export function reportPeriodLine(r: ChangeReport): string {
   const p = r.period;
   const clipped = p.clipped ? ` (asked from ${formatTime(p.requestedFrom)}; history starts later)` : '';

@@ -21,12 +21,15 @@ export function formatRate(bytesPerSecond: number | null): string {
   return bytesPerSecond === null ? '—' : `${formatBytes(bytesPerSecond)}/s`;
 }
 
-/** An ISO time shortened for tables: "2026-05-01 12:00:00Z" (UTC, no milliseconds). */
+/**
+ * A time as every vpnsync output prints it: ISO 8601 in UTC with Z, to the second for tables
+ * ("2026-05-01T12:00:00Z"), so that what a table shows can be pasted into --at or --since.
+ */
 export function formatTime(iso: string | null): string {
   if (iso === null) return '—';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /** A duration in seconds as "2d 3h", "3h 20m", "5m 10s" or "42s". */

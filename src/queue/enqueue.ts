@@ -25,7 +25,7 @@ export interface EnqueueResult {
  * duplicate instead of being queued twice.
  */
 export function enqueueActions(sqlite: BetterSqlite3.Database, request: EnqueueRequest): EnqueueResult {
-  const open = sqlite.prepare(`SELECT id, status FROM actions WHERE link_key = ? AND kind = ? AND status IN ('queued', 'running')`);
+  const open = openActionQuery(sqlite);
   const insert = sqlite.prepare(
     `INSERT INTO actions (kind, link_key, link_id, subscriptionId, resourceGroupName, gatewayName, connectionName, linkConnectionName,
                           status, requested_by, reason, queued_at, not_before)
@@ -60,6 +60,23 @@ export function enqueueActions(sqlite: BetterSqlite3.Database, request: EnqueueR
   return tx.immediate();
 }
 
+/** The same kind of action already queued or running on a link: what makes a new one a duplicate. */
+function openActionQuery(sqlite: BetterSqlite3.Database): BetterSqlite3.Statement {
+  return sqlite.prepare(`SELECT id, status FROM actions WHERE link_key = ? AND kind = ? AND status IN ('queued', 'running')`);
+}
+
+/** What enqueueActions would do, reading only (for --dry-run): the targets it would queue and the duplicates it would skip. */
+export function planEnqueue(sqlite: BetterSqlite3.Database, kind: ActionKind, targets: readonly ActionTarget[]): { queue: ActionTarget[]; duplicates: EnqueueResult['duplicates'] } {
+  const open = openActionQuery(sqlite);
+  const plan: { queue: ActionTarget[]; duplicates: EnqueueResult['duplicates'] } = { queue: [], duplicates: [] };
+  for (const target of targets) {
+    const existing = open.get(target.linkKey, kind) as { id: number; status: string } | undefined;
+    if (existing) plan.duplicates.push({ existingId: existing.id, status: existing.status, target });
+    else plan.queue.push(target);
+  }
+  return plan;
+}
+
 /** Why an action could not be cancelled. */
 export class CancelError extends Error {
   constructor(message: string) {
@@ -71,11 +88,16 @@ export class CancelError extends Error {
 /** Cancels a queued action; running and finished actions cannot be cancelled. */
 export function cancelAction(sqlite: BetterSqlite3.Database, id: number, by: string, now: string): void {
   const tx = sqlite.transaction(() => {
-    const row = sqlite.prepare(`SELECT status FROM actions WHERE id = ?`).get(id) as { status: string } | undefined;
-    if (!row) throw new CancelError(`No action #${id}`);
-    if (row.status !== 'queued') throw new CancelError(`Action #${id} is ${row.status}; only queued actions can be cancelled`);
+    checkCancellable(sqlite, id);
     sqlite.prepare(`UPDATE actions SET status = 'cancelled', finished_at = ? WHERE id = ?`).run(now, id);
     logActionEvent(sqlite, id, now, { event: 'cancelled', detail: JSON.stringify({ by }) });
   });
   tx.immediate();
+}
+
+/** Throws CancelError unless action `id` exists and is queued (what `queue cancel --dry-run` checks, reading only). */
+export function checkCancellable(sqlite: BetterSqlite3.Database, id: number): void {
+  const row = sqlite.prepare(`SELECT status FROM actions WHERE id = ?`).get(id) as { status: string } | undefined;
+  if (!row) throw new CancelError(`No action #${id}`);
+  if (row.status !== 'queued') throw new CancelError(`Action #${id} is ${row.status}; only queued actions can be cancelled`);
 }

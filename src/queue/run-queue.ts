@@ -74,7 +74,7 @@ export interface QueueRunResult {
   outcomes: ActionOutcome[];
   /** Actions whose polling resumed after an earlier runner stopped. */
   resumed: number[];
-  /** Due actions left queued: --max-resets reached, or another reset of the same VPN connection is in flight. */
+  /** Due actions left queued: --max-resets reached, or another reset of the same VPN connection, or an earlier action on the same link, may be in flight. */
   deferred: number[];
   /** Actions cancelled after the run started (not sent). */
   skipped: number[];
@@ -95,6 +95,8 @@ export interface QueuePlan {
   deferred: ActionRow[];
   /** Resets whose VPN connection has another reset in flight (or of unknown outcome) that this run does not resume. */
   blocked: ActionRow[];
+  /** Actions queued behind an earlier action on their link that may still be running at ARM (in flight, or of unknown outcome) or that waits itself. */
+  behind: ActionRow[];
   notDue: ActionRow[];
   /** Due actions left queued because ARM refuses actions in their subscription (its stored state), with the reason. */
   held: { row: ActionRow; reason: string }[];
@@ -105,12 +107,13 @@ export interface QueuePlan {
  * polling if their POST was accepted; never re-POST one whose answer was lost), and the queued
  * actions that are due, in id order, resets capped at maxResets unless forced and held back
  * while another reset of their connection may be running at ARM (one left running that this run
- * does not follow, or one whose outcome is unknown, for an hour after its POST).
+ * does not follow, or one whose outcome is unknown, for an hour after its POST). Any action is
+ * held back likewise while an earlier action on its link may be running, or waits in the queue.
  */
 export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, options: QueueRunOptions = {}): QueuePlan {
   const only = options.ids && options.ids.length > 0 ? new Set(options.ids) : undefined;
   const open = sqlite.prepare(`SELECT * FROM actions WHERE status IN ('queued', 'running') ORDER BY id`).all() as ActionRow[];
-  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], blocked: [], notDue: [], held: [] };
+  const plan: QueuePlan = { resume: [], unknownOutcome: [], run: [], deferred: [], blocked: [], behind: [], notDue: [], held: [] };
   // What ARM last said of each subscription (a pull's listing, or the check before a run).
   const states = new Map(
     (sqlite.prepare(`SELECT subscription_key, state, checked_at FROM subscriptions`).all() as { subscription_key: string; state: string; checked_at: string }[]).map((r) => [r.subscription_key, r]),
@@ -118,18 +121,34 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
   // A reset that may be running at ARM and that this run will not follow to its end keeps its
   // connection busy: another reset there could take the whole site down.
   const busy = new Set<string>();
+  // Likewise any action that may be running at ARM keeps its link busy: actions on one link run
+  // in queue order, each after the one before it has ended (an IKE SA fetch during a reset
+  // answers "Data": null).
+  const busyLinks = new Set<string>();
   for (const r of open) {
-    if (r.status !== 'running' || r.kind !== 'reset') continue;
+    if (r.status !== 'running') continue;
     const followed = r.poller_state !== null && (!only || only.has(r.id));
-    if (!followed && r.posted_at !== null) busy.add(connectionKey(r));
+    if (followed || r.posted_at === null) continue;
+    busyLinks.add(r.link_key);
+    if (r.kind === 'reset') busy.add(connectionKey(r));
   }
-  // So does a reset whose outcome is unknown (its POST may have reached ARM), until the deadline
-  // after which vpnsync would have stopped polling it anyway: nothing says it has ended.
+  // So does an action whose outcome is unknown (its POST may have reached ARM), until the
+  // deadline after which vpnsync would have stopped polling it anyway: nothing says it has ended.
   const since = new Date(Date.parse(now) - OPERATION_DEADLINE_MS).toISOString();
-  const unknown = sqlite.prepare(`SELECT * FROM actions WHERE kind = 'reset' AND status = 'failed' AND error_code = 'OutcomeUnknown' AND posted_at > ?`).all(since) as ActionRow[];
-  for (const r of unknown) busy.add(connectionKey(r));
+  const unknown = sqlite.prepare(`SELECT * FROM actions WHERE status = 'failed' AND error_code = 'OutcomeUnknown' AND posted_at > ?`).all(since) as ActionRow[];
+  for (const r of unknown) {
+    busyLinks.add(r.link_key);
+    if (r.kind === 'reset') busy.add(connectionKey(r));
+  }
   const cap = options.force ? Number.POSITIVE_INFINITY : (options.maxResets ?? DEFAULT_MAX_RESETS);
   let resets = 0;
+  // Queue order on a link: once an action of a link is left waiting (not yet due, capped,
+  // blocked), the later actions of that link wait behind it instead of overtaking it.
+  const waiting = new Set<string>();
+  const wait = (list: ActionRow[], r: ActionRow) => {
+    list.push(r);
+    waiting.add(r.link_key);
+  };
   for (const r of open) {
     if (only && !only.has(r.id)) continue;
     if (r.status === 'running') {
@@ -138,23 +157,28 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
       else plan.run.push(r); // claimed but never posted: safe to run
       continue;
     }
+    if (busyLinks.has(r.link_key) || waiting.has(r.link_key)) {
+      wait(plan.behind, r);
+      continue;
+    }
     if (r.not_before && r.not_before > now) {
-      plan.notDue.push(r);
+      wait(plan.notDue, r);
       continue;
     }
     // Before the reset cap: an action ARM would refuse must not take a slot from one it would not.
     const sub = states.get(r.subscriptionId.toLowerCase());
     if (sub && NOT_WRITABLE_STATES.includes(sub.state)) {
       plan.held.push({ row: r, reason: `subscription ${r.subscriptionId.toLowerCase()} is ${sub.state} (as ARM reported at ${sub.checked_at}): reads work, but ARM refuses actions in it` });
+      waiting.add(r.link_key);
       continue;
     }
     if (r.kind === 'reset') {
       if (busy.has(connectionKey(r))) {
-        plan.blocked.push(r);
+        wait(plan.blocked, r);
         continue;
       }
       if (resets >= cap) {
-        plan.deferred.push(r);
+        wait(plan.deferred, r);
         continue;
       }
       resets += 1;
@@ -168,8 +192,8 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
  * Runs the queue: takes the runner lock, resumes operations an earlier runner left in flight,
  * then POSTs due actions with bounded concurrency and polls them through @azure/core-lro until
  * done. The poller state is committed as soon as ARM accepts a POST, so a killed runner's
- * operations are resumed by the next run and never POSTed twice. Resets of links of the same VPN
- * connection never overlap. Failures are returned per action; only a lost lock or database, or a
+ * operations are resumed by the next run and never POSTed twice. Actions on one link run in
+ * queue order, never at once; resets of links of the same VPN connection never overlap. Failures are returned per action; only a lost lock or database, or a
  * credential that yields no token (the actions it would have sent stay queued), throws.
  */
 export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}): Promise<QueueRunResult> {
@@ -259,7 +283,14 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   // while it may still be running at ARM (pending, outcome unknown) blocks its connection.
   const resetChains = new Map<string, Promise<void>>();
   const blocked = new Set<string>(plan.unknownOutcome.filter((r) => r.kind === 'reset').map((r) => connectionKey(r)));
-  const deferred = [...plan.deferred, ...plan.blocked].map((r) => r.id);
+  // Every action on one link runs in queue order, after the one before it has ended: `queue
+  // reset X` then `queue ike-sas X` must read the IKE SAs after the reset, not during it. An
+  // action that this run stops following while it may still be running at ARM (pending, outcome
+  // unknown) — of either kind, since nothing says it has ended — leaves the later actions on its
+  // link queued for a later run rather than sent alongside it.
+  const linkChains = new Map<string, Promise<void>>();
+  const blockedLinks = new Set<string>(plan.unknownOutcome.map((r) => r.link_key));
+  const deferred = [...plan.deferred, ...plan.blocked, ...plan.behind].map((r) => r.id);
   const skipped: number[] = [];
   // Set when the credential yields no token: every other action would fail alike, so none is
   // claimed after it, and the run ends with that error (nothing was sent for want of a token).
@@ -274,18 +305,30 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     const work = () =>
       limit(async () => {
         if (credentialFailure) return;
+        if (!resume && blockedLinks.has(row.link_key)) {
+          deferred.push(row.id);
+          log(`#${row.id} ${row.kind} ${linkLabel(row)}: deferred, an earlier action on this link may still be running`);
+          return;
+        }
         if (row.kind === 'reset' && !resume && blocked.has(connectionKey(row))) {
           deferred.push(row.id);
           log(`#${row.id} reset ${linkLabel(row)}: deferred, another reset of its VPN connection may still be running`);
           return;
         }
         const outcome = await runAction(row, resume);
-        if (row.kind === 'reset' && (outcome?.outcome === 'pending' || outcome?.errorCode === 'OutcomeUnknown')) blocked.add(connectionKey(row));
+        // No outcome (not claimed, requeued, no token) means nothing is running at ARM for it.
+        if (outcome?.outcome === 'pending' || outcome?.errorCode === 'OutcomeUnknown') {
+          blockedLinks.add(row.link_key);
+          if (row.kind === 'reset') blocked.add(connectionKey(row));
+        }
       });
-    if (row.kind !== 'reset') return work();
-    const key = connectionKey(row);
-    const next = (resetChains.get(key) ?? Promise.resolve()).then(work);
-    resetChains.set(key, next);
+    // Wait for the previous action on the same link and, for a reset, the previous reset of the
+    // same VPN connection. Chains only ever wait on actions scheduled before, so none can deadlock.
+    const before: Promise<void>[] = [linkChains.get(row.link_key) ?? Promise.resolve()];
+    if (row.kind === 'reset') before.push(resetChains.get(connectionKey(row)) ?? Promise.resolve());
+    const next = Promise.all(before).then(work);
+    linkChains.set(row.link_key, next);
+    if (row.kind === 'reset') resetChains.set(connectionKey(row), next);
     return next;
   };
 

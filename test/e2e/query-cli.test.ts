@@ -39,6 +39,17 @@ describe('vpnsync query (the real CLI over a seeded database)', () => {
     expect(await run('md')).toBe('| gatewayName | links | note |\n| --- | ---: | --- |\n| gw-neu | 2 |  |\n| gw-use | 2 |  |\n| gw-weu | 2 |  |\n');
   });
 
+  it('--format line prints each row vertically, for rows too wide for a terminal', async () => {
+    const r = await query(['--format', 'line', "SELECT gatewayName, count(*) AS links, NULL AS note FROM vpn_link_connections WHERE gatewayName IN ('gw-neu', 'gw-use') GROUP BY 1 ORDER BY 1"]);
+    expect(r).toMatchObject({ code: EXIT.OK, stderr: '' });
+    expect(r.stdout).toBe('gatewayName = gw-neu\n      links = 2\n       note =\n\ngatewayName = gw-use\n      links = 2\n       note =\n');
+    // select * over the 22 fields: one short line per column instead of one 2,000-character line.
+    const wide = await query(['--format', 'line', 'SELECT * FROM vpn_link_connections ORDER BY _key LIMIT 1']);
+    expect(wide.code).toBe(EXIT.OK);
+    expect(wide.stdout).toMatch(/^ +id = \/subscriptions\//m);
+    expect(wide.stdout).toMatch(/^ *connectionStatus = [A-Za-z]+$/m);
+  });
+
   it('keeps JSON columns as JSON text, as StackQL does, so SQLite’s JSON functions and jq’s fromjson both work', async () => {
     const r = await query(['--format', 'json', "SELECT ipsecPolicies, vpnSiteLink FROM vpn_link_connections WHERE gatewayName = 'gw-weu' AND connectionName = 'site-001' AND name = 'link-a'"]);
     const [row] = JSON.parse(r.stdout) as { ipsecPolicies: string; vpnSiteLink: string }[];

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { BIN } from '../support/run-cli.js';
 import { useE2e, type E2eContext } from '../support/e2e.js';
+import { requireTool } from '../support/require-tool.js';
 
 const start = useE2e();
+/** util-linux `script`, to run the CLI on a pseudo-terminal. */
+const SCRIPT = requireTool('script (util-linux)', ['script'], 'util-linux');
 
 /** Pulls, then returns links (gateway/connection/link names and ids) grouped by connection. */
 async function inventory(ctx: E2eContext) {
@@ -103,6 +106,151 @@ describe('queued EXEC actions against the emulator', () => {
     for (const s of siblings) expect(posts(ctx, s.id).resetconnection).toBe(1);
   });
 
+  it('actions on one link run in queue order: the IKE SAs are read after the reset ends, not during it', async () => {
+    const ctx = await start({ seed: 31, lro: { polls: 3, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const link = rows[0]!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(link)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(link)])).code).toBe(EXIT.OK);
+    const run = await ctx.vpnsync(['queue', 'run', '--concurrency', '8', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout).outcomes.map((o: { id: number; outcome: string }) => [o.id, o.outcome])).toEqual([[1, 'succeeded'], [2, 'succeeded']]);
+    // The IKE SA fetch started only once the reset had ended, so the link was Connected again.
+    const events = ctx.rows<{ action_id: number; event: string }>(`SELECT action_id, event FROM action_events WHERE event IN ('started', 'succeeded') ORDER BY id`);
+    expect(events).toEqual([
+      { action_id: 1, event: 'started' },
+      { action_id: 1, event: 'succeeded' },
+      { action_id: 2, event: 'started' },
+      { action_id: 2, event: 'succeeded' },
+    ]);
+    const ike = ctx.rows<{ parsed: string }>('SELECT parsed FROM ike_sas WHERE action_id = 2')[0]!;
+    expect(JSON.parse(ike.parsed).Data).not.toBeNull();
+  });
+
+  it('an action waits behind an earlier action on its link that is not yet due', async () => {
+    const ctx = await start({ seed: 32, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    const link = rows[0]!;
+    expect((await ctx.vpnsync(['queue', 'reset', target(link), '--not-before', '+2h'])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(link)])).code).toBe(EXIT.OK);
+    const dry = await ctx.vpnsync(['queue', 'run', '--dry-run']);
+    expect(dry.stdout).toMatch(/2\s+ike-sas .* wait: after an earlier action on its link \(queue order\)/);
+    const run = await ctx.vpnsync(['queue', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcomes: [], notDue: [1], deferred: [2] });
+    expect(ctx.emulator.stats().postsByLink).toEqual({});
+  });
+
+  it('--where without a terminal needs --yes; --dry-run lists what would be queued and writes nothing', async () => {
+    const ctx = await start({ seed: 33 });
+    const { rows } = await inventory(ctx);
+    const gw = rows[0]!.gatewayName;
+    const where = `gatewayName = '${gw}' AND connectionStatus = 'Connected'`;
+    const matched = rows.filter((r) => r.gatewayName === gw).length;
+    expect(matched).toBeGreaterThan(1);
+
+    const refused = await ctx.vpnsync(['queue', 'reset', '--where', where]);
+    expect(refused.code).toBe(EXIT.USAGE);
+    expect(refused.stderr).toBe(`vpnsync: Expected --yes to queue ${matched} reset actions selected by --where without a terminal to confirm on (list them with --dry-run); nothing queued\n`);
+    expect(refused.stdout).toBe('');
+
+    const dry = await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(EXIT.OK);
+    const lines = dry.stdout.trim().split('\n');
+    expect(lines).toHaveLength(matched);
+    for (const l of lines) expect(l).toMatch(new RegExp(`^would queue reset ${gw}/[^/]+/[^/]+$`));
+    const dryJson = JSON.parse((await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run', '--json'])).stdout);
+    expect(dryJson.dryRun).toBe(true);
+    expect(dryJson.wouldQueue).toHaveLength(matched);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+
+    const yes = await ctx.vpnsync(['queue', 'reset', '--where', where, '--yes']);
+    expect(yes.code, yes.stderr).toBe(EXIT.OK);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: matched }]);
+    // A dry run sees the duplicates a real run would skip.
+    const again = await ctx.vpnsync(['queue', 'reset', '--where', where, '--dry-run']);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^would not queue: .* already has reset action #1 \(queued\)$/m);
+
+    // exec and cancel take --dry-run too, and write nothing.
+    const l = rows[0]!;
+    const [, , sub, , rg] = l.id.split('/');
+    const exec = await ctx.vpnsync(['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_GetIkeSas @connectionName='${l.connectionName}', @gatewayName='${l.gatewayName}', @linkConnectionName='${l.id.split('/').pop()}', @resourceGroupName='${rg}', @subscriptionId='${sub}'`, '--dry-run']);
+    expect(exec.code, exec.stderr).toBe(EXIT.OK);
+    expect(exec.stdout).toMatch(/^would queue ike-sas /);
+    const cancel = await ctx.vpnsync(['queue', 'cancel', '1', '--dry-run']);
+    expect(cancel.code, cancel.stderr).toBe(EXIT.OK);
+    expect(cancel.stderr).toBe('dry run: action #1 would be cancelled, nothing written\n');
+    expect((await ctx.vpnsync(['queue', 'cancel', '999', '--dry-run'])).stderr).toBe('vpnsync: No action #999\n');
+    expect(ctx.rows(`SELECT count(*) AS n FROM actions WHERE status = 'queued'`)).toEqual([{ n: matched }]);
+  });
+
+  it.skipIf(!SCRIPT)('--where on a terminal lists the matched links and asks; only a yes queues them', async () => {
+    const ctx = await start({ seed: 34 });
+    const { rows } = await inventory(ctx);
+    const gw = rows[0]!.gatewayName;
+    const where = `gatewayName = '${gw}' AND connectionStatus = 'Connected'`;
+    const matched = rows.filter((r) => r.gatewayName === gw);
+    /** Runs the command on a pseudo-terminal (util-linux `script`), answering the prompt once it shows. */
+    const onTerminal = (answer: string) => {
+      const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      const cmd = [process.execPath, BIN, 'queue', 'ike-sas', '--where', where, '--db', ctx.db].map(q).join(' ');
+      const child = spawn(SCRIPT!, ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...ctx.emulator.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let seen = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        seen += d;
+        if (seen.includes('[y/N]') && answer !== '') {
+          child.stdin.write(`${answer}\r`);
+          answer = '';
+        }
+      });
+      return new Promise<{ code: number; output: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output: seen })));
+    };
+
+    const no = await onTerminal('n');
+    expect(no.output).toContain(`--where "${where}" matched ${matched.length} links:`);
+    for (const r of matched) expect(no.output).toContain(`  ${r.gatewayName}/${r.connectionName}/${r.id.split('/').pop()}`);
+    expect(no.output).toContain(`Queue ${matched.length} ike-sas actions? [y/N]`);
+    expect(no.output).toContain(`vpnsync: Expected 'y' to queue ${matched.length} ike-sas actions, got 'n'; nothing queued`);
+    expect(no.code).toBe(EXIT.USAGE);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+
+    const yes = await onTerminal('y');
+    expect(yes.code, yes.output).toBe(EXIT.OK);
+    expect(yes.output).toMatch(/queued #1 ike-sas /);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: matched.length }]);
+  });
+
+  it('queue list, show and run --dry-run print JSON with camelCase keys, ISO 8601 UTC times and no internal state', async () => {
+    const ctx = await start({ seed: 35, lro: { polls: 1, retryAfterSeconds: 0 } });
+    const { rows, target } = await inventory(ctx);
+    expect((await ctx.vpnsync(['queue', 'ike-sas', target(rows[0]!)])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'run'])).code).toBe(EXIT.OK);
+    expect((await ctx.vpnsync(['queue', 'reset', target(rows[1]!), '--not-before', '+1h'])).code).toBe(EXIT.OK);
+    const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+    /** Every key of every object, at any depth, except inside ARM's own IKE SA answer. */
+    const keysOf = (v: unknown, path = ''): [string, unknown][] =>
+      v === null || typeof v !== 'object' || path.endsWith('.parsed')
+        ? []
+        : Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => [...(Array.isArray(v) ? [] : [[k, x] as [string, unknown]]), ...keysOf(x, `${path}.${k}`)]);
+    for (const args of [['queue', 'list', '--format', 'json'], ['queue', 'show', '1', '--format', 'json'], ['queue', 'run', '--dry-run', '--json']]) {
+      const r = await ctx.vpnsync(args);
+      expect(r.code, r.stderr).toBe(EXIT.OK);
+      const keys = keysOf(JSON.parse(r.stdout));
+      expect(keys.length, args.join(' ')).toBeGreaterThan(0);
+      for (const [k, v] of keys) {
+        expect(k, args.join(' ')).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+        if (/(At|notBefore)$/.test(k) && v !== null) expect(v, `${args.join(' ')}: ${k}`).toMatch(ISO);
+      }
+      expect(r.stdout).not.toMatch(/poller|linkKey|link_key/i);
+    }
+    const shown = JSON.parse((await ctx.vpnsync(['queue', 'show', '1', '--format', 'json'])).stdout);
+    expect(shown.action).toMatchObject({ id: 1, kind: 'ike-sas', status: 'succeeded', requestedBy: expect.any(String), finishedAt: expect.stringMatching(ISO) });
+    expect(shown.ikeSas.parsed).toMatchObject({ Status: 'Successful' });
+    const table = await ctx.vpnsync(['queue', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^id\s+kind\s+status\s+link\s+requestedBy\s+queuedAt\s+notBefore\s+finishedAt\s+errorCode$/);
+  });
+
   it('--not-before, --max-resets, --dry-run, cancel and duplicate refusal', async () => {
     const ctx = await start({ seed: 24, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows, target } = await inventory(ctx);
@@ -162,7 +310,7 @@ describe('queued EXEC actions against the emulator', () => {
     const ctx = await start({ seed: 26, lro: { polls: 1, retryAfterSeconds: 0 } });
     const { rows } = await inventory(ctx);
     const gw = rows[0]!.gatewayName;
-    const q = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${gw}' AND connectionStatus = 'Connected'`, '--json']);
+    const q = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${gw}' AND connectionStatus = 'Connected'`, '--yes', '--json']);
     expect(q.code).toBe(EXIT.OK);
     const queued = JSON.parse(q.stdout).queued as { id: number }[];
     expect(queued.length).toBe(rows.filter((r) => r.gatewayName === gw).length);

@@ -57,11 +57,11 @@ describe('linkHistory', () => {
       ['absent', null, false, 5, 6],
       ['connected', 'Connected', false, 6, 6],
     ]);
-    expect(historyRows(h)[2]).toEqual(['#4', expect.stringMatching(/^2026-05-01 00:45:30Z$/), 'changed', 'routingWeight', '10', '7']);
+    expect(historyRows(h)[2]).toEqual(['#4', expect.stringMatching(/^2026-05-01T00:45:30Z$/), 'changed', 'routingWeight', '10', '7']);
     expect(timelineRows(h.timeline)[2]![0]).toBe('unknown (not seen by the pull; last known NotConnected)');
     expect(timelineRows(h.timeline)[5]![2]).toMatch(/^now \(#6 /);
     const md = renderHistoryMarkdown(h);
     expect(md).toContain('# History of gw1/c1/a');
-    expect(md).toContain('| #2 | 2026-05-01 00:15:30Z | changed | connectionStatus | Connected | NotConnected |');
+    expect(md).toContain('| #2 | 2026-05-01T00:15:30Z | changed | connectionStatus | Connected | NotConnected |');
   });
 });

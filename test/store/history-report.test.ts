@@ -142,7 +142,7 @@ describe('buildReport on a known sequence', () => {
       expect(md).toContain(heading);
     }
     expect(md).toContain('| gw1/c1/a | 4 | yes | Connected | Connected | #2 Connected → NotConnected; #3 NotConnected → Connected; #4 Connected → NotConnected; #5 NotConnected → Connected |');
-    expect(md).toContain('| #4 | 2026-05-01 00:45:30Z | links of gw2/c7 | HTTP 403, AuthorizationFailed, request id req-1 | 2 |');
+    expect(md).toContain('| #4 | 2026-05-01T00:45:30Z | links of gw2/c7 | HTTP 403, AuthorizationFailed, request id req-1 | 2 |');
 
     const csv = renderReportCsv(r).split('\n');
     expect(csv[0]).toBe('section,pull_id,at,link,id,field,old,new,value,detail');

@@ -14,7 +14,7 @@ describe('text formatting', () => {
   });
 
   it('formats times and durations', () => {
-    expect(formatTime('2026-05-01T12:00:30.250Z')).toBe('2026-05-01 12:00:30Z');
+    expect(formatTime('2026-05-01T12:00:30.250Z')).toBe('2026-05-01T12:00:30Z');
     expect(formatTime(null)).toBe('—');
     expect(formatDuration(42)).toBe('42s');
     expect(formatDuration(310)).toBe('5m 10s');

@@ -44,6 +44,11 @@ describe('query output formats', () => {
     expect(render('md', ['name', 'n'], [['a|b', 1n], ['x\ny', null]])).toBe('| name | n |\n| --- | ---: |\n| a\\|b | 1 |\n| x<br>y |  |\n');
   });
 
+  it('line: each row vertically, names right-aligned, a blank line between rows (sqlite3 .mode line)', () => {
+    expect(render('line', ['name', 'n', 'nul'], [['gw-a', 3n, null], ['x', 12n, null]])).toBe('name = gw-a\n   n = 3\n nul =\n\nname = x\n   n = 12\n nul =\n');
+    expect(render('line', ['a'], [])).toBe('');
+  });
+
   it('keeps values of repeated column names in json', () => {
     expect(JSON.parse(render('json', ['name', 'name'], [['a', 'b']]))).toEqual([{ name: 'a', name_2: 'b' }]);
   });
@@ -51,7 +56,7 @@ describe('query output formats', () => {
   it('defaults to table on a terminal and csv in a pipe', () => {
     expect(defaultQueryFormat(true)).toBe('table');
     expect(defaultQueryFormat(false)).toBe('csv');
-    expect(QUERY_FORMATS).toEqual(['table', 'json', 'ndjson', 'csv', 'md']);
+    expect(QUERY_FORMATS).toEqual(['table', 'json', 'ndjson', 'csv', 'md', 'line']);
   });
 });
 

@@ -28,8 +28,9 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs> = {
     }
     const candidate = targetFromParts(parsed.parts, false);
     const file = resolveDbPath(argv.db);
-    // Make sure the database is migrated before reading it (and, with --allow-unknown, exists).
-    await (await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] })).close();
+    // Make sure the database is migrated before reading it (and, with --allow-unknown, exists);
+    // a dry run writes nothing, so it reads the database as it is.
+    if (!argv['dry-run']) await (await openStore(file, { mode: 'write', mustExist: !argv['allow-unknown'] })).close();
     const reader = await openStore(file, { mode: 'read' });
     let targets;
     try {

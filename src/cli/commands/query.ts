@@ -34,7 +34,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
     y
       .positional('sql', { type: 'string', describe: 'One SELECT (or WITH, VALUES, EXPLAIN, reporting PRAGMA); "-" reads it from stdin' })
       .option('file', { alias: 'f', type: 'string', describe: 'Read the SQL from FILE ("-" for stdin)' })
-      .option('format', { choices: QUERY_FORMATS, describe: 'table | json | ndjson | csv | md (default: table on a terminal, csv otherwise)' })
+      .option('format', { choices: QUERY_FORMATS, describe: 'table | json | ndjson | csv | md | line (default: table on a terminal, csv otherwise)' })
       // Not `array: true`: an array option would swallow the SQL argument after it.
       .option('param', { type: 'string', describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
       .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })

@@ -1,10 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
 import { openStore } from '../../store/open-store.js';
-import { cancelAction, CancelError } from '../../queue/enqueue.js';
+import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
 import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
-import { listActions, showAction } from '../../queue/action-report.js';
+import { actionView, listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 import { resolveDbPath } from '../database-path.js';
 import { CliError, UsageError } from '../errors.js';
@@ -32,7 +32,8 @@ function enqueueCommand(kind: ActionKind, name: string, describe: string): Comma
         .positional('targets', { type: 'string', array: true, describe: 'Link ids, or gateway/connection/link names' })
         .option('where', { type: 'string', describe: 'SQL condition over vpn_link_connections selecting links, e.g. "connectionStatus = \'NotConnected\'"' })
         .option('subscription', { type: 'string', describe: 'Subscription of gateway/connection/link names (when ambiguous, or with --allow-unknown)' })
-        .option('resource-group', { type: 'string', describe: 'Resource group of gateway/connection/link names' }) as unknown as Argv<TargetArgs>,
+        .option('resource-group', { type: 'string', describe: 'Resource group of gateway/connection/link names' })
+        .option('yes', { type: 'boolean', default: false, describe: 'Queue what --where matched without asking (required without a terminal)' }) as unknown as Argv<TargetArgs>,
     handler: async (argv) => {
       const input: ActionTargetInput = {
         targets: argv.targets ?? [],
@@ -54,6 +55,7 @@ interface ListArgs extends GlobalArgs {
 interface IdArgs extends GlobalArgs {
   id: number;
   format?: 'text' | 'json';
+  'dry-run'?: boolean;
 }
 
 interface RunArgs extends GlobalArgs, ArmArgs {
@@ -77,8 +79,8 @@ const listCommand: CommandModule<GlobalArgs, ListArgs> = {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const rows = listActions(store.sqlite, argv.status);
-      if (argv.format === 'json') out(JSON.stringify(rows, null, 2));
-      else out(renderTable(['id', 'kind', 'status', 'link', 'requested_by', 'queued_at', 'not_before', 'finished_at', 'error_code'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
+      if (argv.format === 'json') out(JSON.stringify(rows.map(actionView), null, 2));
+      else out(renderTable(['id', 'kind', 'status', 'link', 'requestedBy', 'queuedAt', 'notBefore', 'finishedAt', 'errorCode'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
     } finally {
       await store.close();
     }
@@ -111,10 +113,20 @@ const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   command: 'cancel <id>',
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
   // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
-  builder: (y: Argv<GlobalArgs>) => y.positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) }).string('id') as unknown as Argv<IdArgs>,
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+      .string('id')
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Only check that the action could be cancelled; write nothing' }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
+    const dryRun = argv['dry-run'] === true;
+    const store = await openStore(resolveDbPath(argv.db), dryRun ? { mode: 'read' } : { mode: 'write', mustExist: true });
     try {
+      if (dryRun) {
+        checkCancellable(store.sqlite, argv.id);
+        createLog().info(`dry run: action #${argv.id} would be cancelled, nothing written`);
+        return;
+      }
       cancelAction(store.sqlite, argv.id, defaultRequester(), new Date().toISOString());
       createLog().info(`action #${argv.id} cancelled`);
     } catch (e) {
@@ -152,10 +164,14 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.run.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'POST and poll']),
           ...plan.deferred.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: --max-resets reached']),
           ...plan.blocked.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: another reset of its VPN connection may be running']),
+          ...plan.behind.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, 'wait: after an earlier action on its link (queue order)']),
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
           ...plan.held.map(({ row: r, reason }) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `hold: ${reason}`]),
         ];
-        if (argv.json) out(JSON.stringify(plan, null, 2));
+        if (argv.json) {
+          const view = Object.fromEntries(Object.entries(plan).map(([k, list]) => [k, (list as Parameters<typeof actionView>[0][]).map(actionView)]));
+          out(JSON.stringify(view, null, 2));
+        }
         else out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');
       } finally {
         await store.close();

@@ -1,11 +1,12 @@
 import { csvFormatter } from './csv-formatter.js';
 import { jsonFormatter } from './json-formatter.js';
+import { lineFormatter } from './line-formatter.js';
 import { markdownFormatter } from './markdown-formatter.js';
 import type { RowFormatter } from './row-formatter.js';
 import { tableFormatter } from './table-formatter.js';
 
 /** The output formats of `vpnsync query`. */
-export const QUERY_FORMATS = ['table', 'json', 'ndjson', 'csv', 'md'] as const;
+export const QUERY_FORMATS = ['table', 'json', 'ndjson', 'csv', 'md', 'line'] as const;
 /** One of QUERY_FORMATS. */
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
 
@@ -27,5 +28,7 @@ export function createRowFormatter(format: QueryFormat): RowFormatter {
       return csvFormatter();
     case 'md':
       return markdownFormatter();
+    case 'line':
+      return lineFormatter();
   }
 }

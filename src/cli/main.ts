@@ -214,7 +214,7 @@ export function usageMessage(text: string, argv: readonly string[]): string {
   const unknownWord = nested ? words[1] : words[0];
   if (/^Did you mean/.test(text)) return `Unknown command '${typed}'. ${text}`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(text)?.[1]?.split(', ');
-  if (unknownWord !== undefined && unknown?.[0] === unknownWord) {
+  if (unknownWord !== undefined && unknown?.includes(unknownWord)) {
     return nested ? `Unknown command '${typed}'; expected a queue command: ${QUEUE_COMMANDS}` : `Unknown command '${typed}'; run vpnsync --help to see the commands`;
   }
   if (nested && (/^Not enough non-option arguments/.test(text) || /^Expected a queue command/.test(text))) {

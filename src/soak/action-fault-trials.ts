@@ -114,7 +114,15 @@ export async function runActionFaultTrials(options: ActionFaultTrialOptions): Pr
           const ended = row.status === 'succeeded' || row.status === 'failed';
           if (ended && (stats.postsByLink[key]?.[action] ?? 0) !== (postsAfterFirst[key]?.[action] ?? 0)) v.push(`#${row.id}: POSTed again by a second run after it had ended`);
           // Unreadable status URLs strike every accepted action of the trial (their URLs are not known in advance).
-          const expected = q === acted || side === 'status-unreadable' ? 'unknown' : q === other ? sideOutcome(side) : 'succeeded';
+          const expected =
+            q === acted || side === 'status-unreadable'
+              ? 'unknown'
+              : q === other && side !== 'none' && side !== 'throttled'
+                ? sideOutcome(side)
+                : // An IKE SA query answered with a status URL only has no URL to read its result from.
+                  q.kind === 'ike-sas' && polling === 'azure-async-operation'
+                  ? 'failed:ResultUnavailable'
+                  : 'succeeded';
           const got = row.status === 'failed' && row.error_code === 'OutcomeUnknown' ? 'unknown' : row.status === 'failed' ? `failed:${row.error_code ?? ''}` : row.status;
           if (expected !== got) v.push(`#${row.id} (${q === acted ? fault : q === other ? side : 'no fault'}): expected ${expected}, got ${got}`);
           if (q === acted && (stats.postsByLink[key]?.[action] ?? 0) !== 1) v.push(`#${row.id}: POSTed ${stats.postsByLink[key]?.[action] ?? 0} times`);

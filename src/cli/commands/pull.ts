@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { openStore } from '../../store/open-store.js';
 import type { PullStrategy } from '../../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sync/fetch-links.js';
+import { failureGroupLine, groupFailures } from '../../sync/failure-groups.js';
 import type { PullResult } from '../../sync/run-pull.js';
 import { resolveDbPath } from '../database-path.js';
 import { EXIT } from '../exit-codes.js';
@@ -61,11 +62,13 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       await store.close();
     }
     log.done();
-    for (const s of result.failedScopes) {
-      log.warn(`failed: ${s.kind} of ${s.scopeId}: ${s.errorCode ?? 'Error'}${s.httpStatus ? ` (HTTP ${s.httpStatus})` : ''}: ${s.errorMessage ?? ''}${s.requestId ? `; request id ${s.requestId}` : ''}`);
-    }
+    // One line per gateway (or resource group, subscription) and error code: a cron log gets a
+    // line per thing to fix, not one per connection. Each scope's detail is in pull_scopes and --json.
+    for (const g of groupFailures(result.failedScopes)) log.warn(failureGroupLine(g));
     if (argv.json) out(JSON.stringify(result, null, 2));
-    log.info(summaryLine(result));
+    // With --quiet a partial pull still ends with its summary, so the log says what was kept.
+    if (result.status === 'complete') log.info(summaryLine(result));
+    else log.warn(summaryLine(result));
     process.exitCode = result.status === 'complete' ? EXIT.OK : EXIT.PARTIAL;
   },
 };

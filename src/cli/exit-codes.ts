@@ -12,6 +12,8 @@ export const EXIT = {
   USAGE: 2,
   /** `pull` finished but some scopes failed: their links were left as they were. */
   PARTIAL: 3,
+  /** `pull`'s filters (--subscription, --resource-group, --gateway, --connection) matched no VPN connection: nothing was recorded. */
+  NO_MATCH: 4,
   /** Another vpnsync process holds the database's pull lock (sysexits EX_TEMPFAIL). */
   LOCKED: 75,
 } as const;

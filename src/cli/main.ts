@@ -5,6 +5,7 @@ import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
+import { NoMatchError } from '../sync/no-match-error.js';
 import { resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -168,6 +169,7 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
   }
   if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
+  if (e instanceof NoMatchError) return [EXIT.NO_MATCH, oneLine(e.message)];
   if (sqliteErrorIn(e)) {
     const translated = translateSqliteError(e, dbFile);
     if (translated instanceof StoreError) return describeError(translated);

@@ -38,3 +38,16 @@ export function failPull(sqlite: BetterSqlite3.Database, pullId: number, finishe
     .prepare(`UPDATE pulls SET status = 'failed', finished_at = ?, error_summary = ?, requests = ?, throttled = ? WHERE id = ? AND status = 'running'`)
     .run(finishedAt, summary, counters?.requests ?? 0, counters?.throttled ?? 0, pullId);
 }
+
+/**
+ * Removes a running pull that learned nothing worth keeping (its filters matched nothing): its
+ * row goes, and so does its id, when it was the last one taken, so the next pull is not numbered
+ * as if one had happened. Nothing else was written for it.
+ */
+export function discardPull(sqlite: BetterSqlite3.Database, pullId: number): void {
+  sqlite.transaction(() => {
+    sqlite.prepare(`DELETE FROM pull_scopes WHERE pull_id = ?`).run(pullId);
+    sqlite.prepare(`DELETE FROM pulls WHERE id = ? AND status = 'running'`).run(pullId);
+    sqlite.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'pulls' AND seq = ?`).run(pullId - 1, pullId);
+  }).immediate();
+}

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,4 +9,15 @@ export const DEFAULT_DB_PATH = fileURLToPath(new URL('../../data/vpnsync.db', im
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag ?? (env.VPNSYNC_DB?.trim() || undefined) ?? DEFAULT_DB_PATH;
   return path.resolve(chosen);
+}
+
+/**
+ * Creates the default database's directory (0700) when `file` is the default and it is missing
+ * (data/ in a clone whose data/ was removed). Only the default: a directory named by --db or
+ * VPNSYNC_DB must exist, and openStore refuses one that does not.
+ */
+export function ensureDefaultDirectory(file: string): void {
+  if (file !== DEFAULT_DB_PATH) return;
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

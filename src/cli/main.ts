@@ -6,7 +6,7 @@ import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { NoMatchError } from '../sync/no-match-error.js';
-import { resolveDbPath } from './database-path.js';
+import { ensureDefaultDirectory, resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -65,6 +65,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {
+    ensureDefaultDirectory(dbFileOf(argv));
     await buildParser(argv, await commandsFor(argv)).parseAsync();
   } catch (e) {
     const [code, message] = describeError(e, dbFileOf(argv));

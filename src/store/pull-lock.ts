@@ -51,3 +51,15 @@ export function discardPull(sqlite: BetterSqlite3.Database, pullId: number): voi
     sqlite.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'pulls' AND seq = ?`).run(pullId - 1, pullId);
   }).immediate();
 }
+
+/**
+ * Marks the pulls this process (`pid` on `hostname`) holds as failed with `summary` and returns
+ * their ids: for a pull interrupted by a signal, whose lock would otherwise read `running` until
+ * the next pull clears it. Synchronous, so a signal handler can call it before the process exits;
+ * a pull whose recording transaction committed is no longer running and is left alone.
+ */
+export function failPullsOf(sqlite: BetterSqlite3.Database, pid: number, hostname: string, finishedAt: string, summary: string): number[] {
+  const ids = sqlite.prepare(`SELECT id FROM pulls WHERE status = 'running' AND pid = ? AND hostname = ?`).pluck().all(pid, hostname) as number[];
+  for (const id of ids) failPull(sqlite, id, finishedAt, summary);
+  return ids;
+}

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { useE2e } from '../support/e2e.js';
+import { useE2e, type E2eContext } from '../support/e2e.js';
+import { BIN, outputOf } from '../support/run-cli.js';
 
 const start = useE2e();
 
@@ -16,4 +18,34 @@ describe('errors in the operator’s words', () => {
     expect(r.stderr).toBe(`vpnsync: Expected the directory of database ${db} to exist, got no directory ${missing}; create it first (mkdir -m 700 ${missing}) or pass another --db.\n`);
     expect(existsSync(path.join(ctx.dir, 'nonexistent'))).toBe(false);
   });
+});
+
+/** Starts `vpnsync pull` against the emulator, waits until its pull holds the lock, sends `signal`, and returns how it ended. */
+async function interruptPull(ctx: E2eContext, signal: NodeJS.Signals) {
+  const env = { ...process.env, AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential', ...ctx.emulator.env };
+  const child = spawn(process.execPath, [BIN, 'pull', '--db', ctx.db], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ended = outputOf(child);
+  for (let i = 0; i < 400; i++) {
+    try {
+      if (ctx.rows(`SELECT 1 FROM pulls WHERE status = 'running'`).length > 0) break;
+    } catch {
+      // the database is not created yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill(signal);
+  return ended;
+}
+
+describe('a pull stopped by a signal', () => {
+  for (const [signal, code] of [['SIGINT', EXIT.INTERRUPTED], ['SIGTERM', EXIT.TERMINATED]] as const) {
+    it(`${signal}: one line, exit ${code}, and the pull is marked failed ("interrupted"), not left running`, async () => {
+      const ctx = await start({ seed: 52, faults: [{ match: 'VpnLinkConnections_ListByVpnConnection', kind: 'latency', ms: 20_000 }] });
+      const r = await interruptPull(ctx, signal);
+      expect(r.code).toBe(code);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`vpnsync: pull #1 interrupted by ${signal}: marked failed, nothing recorded`);
+      expect(ctx.rows('SELECT id, status, error_summary FROM pulls')).toEqual([{ id: 1, status: 'failed', error_summary: `interrupted by ${signal}` }]);
+      expect(ctx.rows('SELECT count(*) AS n FROM vpn_link_connections')).toEqual([{ n: 0 }]);
+    });
+  }
 });

@@ -168,7 +168,9 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
     const code = e.reason === 'missing' ? EXIT.USAGE : e.reason === 'busy' ? EXIT.LOCKED : EXIT.FAILURE;
     return [code, oneLine(e.message)];
   }
-  if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}`)];
+  // The credential's failures are already one line saying what to do (arm/credential.ts).
+  if (e instanceof ArmError && e.code === 'CredentialError') return [EXIT.FAILURE, oneLine(e.message)];
+  if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}${e.status === 403 ? `; ${ROLE_ADVICE}` : ''}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
   if (e instanceof NoMatchError) return [EXIT.NO_MATCH, oneLine(e.message)];
   if (sqliteErrorIn(e)) {
@@ -178,6 +180,9 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
   const message = e instanceof Error ? e.message : String(e);
   return [EXIT.FAILURE, oneLine(`unexpected error: ${message} (run with --debug for details)`)];
 }
+
+/** What a 403 from ARM asks of the operator. */
+const ROLE_ADVICE = 'the identity needs a role assignment on the subscription or resource group: Reader for pull, Network Contributor for queue run and exec';
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();

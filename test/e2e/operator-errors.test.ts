@@ -49,3 +49,39 @@ describe('a pull stopped by a signal', () => {
     });
   }
 });
+
+describe('credential and endpoint failures: one line saying what to do', () => {
+  const tiny = { subscriptions: 1, resourceGroupsPerSubscription: 1, gatewaysPerResourceGroup: 1, connectionsPerGateway: 1, linksPerConnection: 1 };
+
+  it('no credential configured names the environment variables, managed identity and az login', async () => {
+    const ctx = await start({ seed: 53, size: tiny });
+    const r = await ctx.vpnsync(['pull'], { env: { AZURE_TENANT_ID: undefined, AZURE_CLIENT_ID: undefined, AZURE_CLIENT_SECRET: undefined } });
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr).toBe('vpnsync: no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run `az login`\n');
+  });
+
+  it('a stopped sign-in endpoint is named with its host:port and ECONNREFUSED', async () => {
+    const ctx = await start({ seed: 54, size: tiny });
+    await ctx.emulator.close();
+    const hostPort = new URL(ctx.emulator.authorityHost).host;
+    const r = await ctx.vpnsync(['pull']);
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr).toBe(`vpnsync: cannot reach the sign-in endpoint ${hostPort} (AZURE_AUTHORITY_HOST): ECONNREFUSED; check that it is running and the address, or HTTPS_PROXY\n`);
+  });
+
+  it('a certificate this machine does not trust says to set NODE_EXTRA_CA_CERTS', async () => {
+    const ctx = await start({ seed: 55, size: tiny });
+    const r = await ctx.vpnsync(['pull'], { env: { NODE_EXTRA_CA_CERTS: undefined } });
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^vpnsync: the sign-in endpoint 127\.0\.0\.1:\d+ \(AZURE_AUTHORITY_HOST\) presented a certificate this machine does not trust \([A-Z_]+\): set NODE_EXTRA_CA_CERTS to the CA file that signed it/);
+  });
+
+  it('a 403 on everything names the role assignment needed', async () => {
+    const ctx = await start({ seed: 56, size: tiny, faults: [{ match: '*', kind: '403' }] });
+    const r = await ctx.vpnsync(['pull']);
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/AuthorizationFailed \(HTTP 403\).*; the identity needs a role assignment on the subscription or resource group: Reader for pull, Network Contributor for queue run and exec\n$/);
+  });
+});

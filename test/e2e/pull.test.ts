@@ -142,7 +142,7 @@ describe('vpnsync pull against the emulator (real @azure/identity, HTTPS)', () =
     const r = await ctx.vpnsync(['pull'], { env: { AZURE_CLIENT_SECRET: secret } });
     expect(r.code).toBe(EXIT.FAILURE);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^vpnsync: Azure Resource Manager call failed: CredentialError/);
+    expect(r.stderr).toMatch(/^vpnsync: Entra ID refused the credential of client [0-9a-f-]{36}: AADSTS7000215: Invalid client secret provided\. Check AZURE_CLIENT_SECRET/);
     expect(r.stderr).not.toContain(secret);
     expect(ctx.rows('SELECT status FROM pulls')).toEqual([{ status: 'failed' }]);
   });

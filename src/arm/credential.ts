@@ -116,6 +116,7 @@ export async function operatorCredentialFailure(e: unknown, authorityHost: strin
     (e.name === 'CredentialUnavailableError' || (Array.isArray(inner) && inner.every((x) => x instanceof Error && x.name === 'CredentialUnavailableError'))) &&
     /is unavailable|No underlying credential/i.test(e.message);
   if (unavailable) return named(NO_CREDENTIAL_ADVICE);
+  if (/^http:/i.test(authorityHost)) return named(`Expected AZURE_AUTHORITY_HOST to be an https URL, got ${authorityHost}: the identity library signs in only over https`);
   const described = describeCredentialFailure(e) as Error;
   if (/endpoints_resolution_error/.test(e.message)) {
     const probe = await probeTls(authorityHost);
@@ -126,11 +127,13 @@ export async function operatorCredentialFailure(e: unknown, authorityHost: strin
       }
       return named(`cannot reach ${where}: ${probe.code}; check that it is running and the address, or HTTPS_PROXY`);
     }
-    return described;
+    // The endpoint answers and is trusted: it does not know the tenant.
+    return named(`the sign-in endpoint ${new URL(authorityHost).host} does not know tenant ${env.AZURE_TENANT_ID ?? '(AZURE_TENANT_ID not set)'} (endpoints_resolution_error): check AZURE_TENANT_ID, and AZURE_AUTHORITY_HOST for a sovereign cloud`);
   }
   const aadsts = /AADSTS\d+:[^.]*\./.exec(described.message)?.[0];
   if (aadsts) {
-    return named(`Entra ID refused the credential of client ${env.AZURE_CLIENT_ID ?? '(AZURE_CLIENT_ID not set)'}: ${aadsts} Check AZURE_CLIENT_SECRET (or the certificate, and its expiry) of that app registration`);
+    const check = /^AADSTS700016:/.test(aadsts) ? 'Check AZURE_CLIENT_ID and AZURE_TENANT_ID' : 'Check AZURE_CLIENT_SECRET (or the certificate, and its expiry) of that app registration';
+    return named(`Entra ID refused the credential of client ${env.AZURE_CLIENT_ID ?? '(AZURE_CLIENT_ID not set)'}: ${aadsts} ${check}`);
   }
   return described;
 }

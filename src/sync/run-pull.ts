@@ -85,9 +85,9 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
     const flags = filterFlags(filters);
     // A filter that matches nothing is a typo far more often than an empty gateway: recording it
-    // as a complete pull of 0 links would hide the typo in a cron log. Not found (404: no such
-    // resource group or subscription) counts as no match; any other failure is reported as such.
-    if (flags !== '' && discovery.connections.length === 0 && discovery.scopes.every((s) => s.status === 'ok' || s.httpStatus === 404)) {
+    // as a complete pull of 0 links would hide the typo in a cron log. With --resource-group, a
+    // 404 (no such resource group) counts as no match; any other failure is reported as such.
+    if (flags !== '' && discovery.connections.length === 0 && discovery.scopes.every((s) => s.status === 'ok' || (filters.resourceGroup !== undefined && s.httpStatus === 404))) {
       discardPull(sqlite, pullId);
       throw new NoMatchError(`no VPN connection matches ${flags} (in ${discovery.subscriptions.length} subscription${discovery.subscriptions.length === 1 ? '' : 's'}); nothing was recorded`);
     }

@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { connect } from 'node:tls';
 import { DefaultAzureCredential } from '@azure/identity';
 
 /** Entra ID hosts of the public and sovereign clouds, where instance discovery works. */
@@ -47,7 +48,7 @@ export function createArmCredential(env: NodeJS.ProcessEnv = process.env): Token
       try {
         return await credential.getToken(scopes, options);
       } catch (e) {
-        throw describeCredentialFailure(e);
+        throw await operatorCredentialFailure(e, authorityHost ?? `https://${KNOWN_AUTHORITY_HOSTS[0]}`, env);
       }
     },
   };
@@ -81,4 +82,81 @@ export function describeCredentialFailure(e: unknown): unknown {
 
 function firstLine(text: string): string {
   return (text.split('\n')[0] ?? text).replace(/\s+/g, ' ').trim();
+}
+
+/** What to do when no credential is configured (the SDK's own chain of reasons runs to ~1,000 characters). */
+export const NO_CREDENTIAL_ADVICE =
+  'no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run `az login`';
+
+/** TLS verification codes that mean "this machine does not trust the certificate's issuer". */
+const UNTRUSTED_CERT_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);
+
+/** How long the probe of an unreachable sign-in endpoint may take. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * The identity library's error as one line saying what to do: no credential configured, the
+ * sign-in endpoint unreachable or untrusted (MSAL reports both as `endpoints_resolution_error`,
+ * so the endpoint is probed once to tell them apart), or Entra's refusal with its AADSTS code.
+ * Anything else is describeCredentialFailure's line. The error's name is kept (the ARM client
+ * maps it to CredentialError).
+ */
+export async function operatorCredentialFailure(e: unknown, authorityHost: string, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
+  if (!(e instanceof Error)) return e;
+  const named = (message: string) => {
+    const out = new Error(message, { cause: e });
+    out.name = e.name;
+    return out;
+  };
+  const inner = (e as { errors?: unknown }).errors;
+  // "EnvironmentCredential is unavailable. No underlying credential could be used": nothing is
+  // configured. A configured credential that cannot work (an http authority) is unavailable too,
+  // but says something else, which is kept.
+  const unavailable =
+    (e.name === 'CredentialUnavailableError' || (Array.isArray(inner) && inner.every((x) => x instanceof Error && x.name === 'CredentialUnavailableError'))) &&
+    /is unavailable|No underlying credential/i.test(e.message);
+  if (unavailable) return named(NO_CREDENTIAL_ADVICE);
+  if (/^http:/i.test(authorityHost)) return named(`Expected AZURE_AUTHORITY_HOST to be an https URL, got ${authorityHost}: the identity library signs in only over https`);
+  const described = describeCredentialFailure(e) as Error;
+  if (/endpoints_resolution_error/.test(e.message)) {
+    const probe = await probeTls(authorityHost);
+    if (probe) {
+      const where = `the sign-in endpoint ${probe.hostPort} (AZURE_AUTHORITY_HOST)`;
+      if (UNTRUSTED_CERT_CODES.has(probe.code)) {
+        return named(`${where} presented a certificate this machine does not trust (${probe.code}): set NODE_EXTRA_CA_CERTS to the CA file that signed it${env.NODE_EXTRA_CA_CERTS ? ` (now ${env.NODE_EXTRA_CA_CERTS}, which does not)` : ''}`);
+      }
+      return named(`cannot reach ${where}: ${probe.code}; check that it is running and the address, or HTTPS_PROXY`);
+    }
+    // The endpoint answers and is trusted: it does not know the tenant.
+    return named(`the sign-in endpoint ${new URL(authorityHost).host} does not know tenant ${env.AZURE_TENANT_ID ?? '(AZURE_TENANT_ID not set)'} (endpoints_resolution_error): check AZURE_TENANT_ID, and AZURE_AUTHORITY_HOST for a sovereign cloud`);
+  }
+  const aadsts = /AADSTS\d+:[^.]*\./.exec(described.message)?.[0];
+  if (aadsts) {
+    const check = /^AADSTS700016:/.test(aadsts) ? 'Check AZURE_CLIENT_ID and AZURE_TENANT_ID' : 'Check AZURE_CLIENT_SECRET (or the certificate, and its expiry) of that app registration';
+    return named(`Entra ID refused the credential of client ${env.AZURE_CLIENT_ID ?? '(AZURE_CLIENT_ID not set)'}: ${aadsts} ${check}`);
+  }
+  return described;
+}
+
+/** Opens a TLS connection to `url`'s host and port: undefined if it verifies, else the failure's code. */
+function probeTls(url: string): Promise<{ hostPort: string; code: string } | undefined> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(parsed.port || 443);
+  const hostPort = `${parsed.hostname}:${port}`;
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, timeout: PROBE_TIMEOUT_MS });
+    const done = (code: string | undefined) => {
+      socket.destroy();
+      resolve(code === undefined ? undefined : { hostPort, code });
+    };
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('timeout', () => done('ETIMEDOUT'));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+  });
 }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,4 +48,16 @@ export function locateDb(flag: string | undefined, env: NodeJS.ProcessEnv = proc
 /** --db, else VPNSYNC_DB, else the default; resolved to an absolute path. */
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return locateDb(flag, env).file;
+}
+
+/**
+ * Creates the default database's directory (0700) when `file` is the default and it is missing
+ * (data/ in a clone whose data/ was removed; the XDG data directory on a first run of an
+ * installed package). Only the default: a directory named by --db or
+ * VPNSYNC_DB must exist, and openStore refuses one that does not.
+ */
+export function ensureDefaultDirectory(file: string): void {
+  if (file !== defaultDbPath()) return;
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

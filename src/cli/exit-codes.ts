@@ -12,6 +12,12 @@ export const EXIT = {
   USAGE: 2,
   /** `pull` finished but some scopes failed: their links were left as they were. */
   PARTIAL: 3,
+  /** `pull`'s filters (--subscription, --resource-group, --gateway, --connection) matched no VPN connection: nothing was recorded. */
+  NO_MATCH: 4,
+  /** Interrupted by SIGINT (Ctrl-C; 128 + 2, the shell's convention): a running pull is marked failed, nothing recorded. */
+  INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + 15): a running pull is marked failed, nothing recorded. */
+  TERMINATED: 143,
   /** Another vpnsync process holds the database's pull lock (sysexits EX_TEMPFAIL). */
   LOCKED: 75,
 } as const;

@@ -5,7 +5,8 @@ import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
-import { locateDb, resolveDbPath } from './database-path.js';
+import { NoMatchError } from '../sync/no-match-error.js';
+import { ensureDefaultDirectory, locateDb, resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -125,6 +126,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   process.exitCode = EXIT.OK;
   try {
     const line = helpAsOption(argv);
+    ensureDefaultDirectory(dbFileOf(argv));
     await buildParser(line, await commandsFor(line)).parseAsync();
   } catch (e) {
     const [code, message] = describeError(e, dbFileOf(argv));
@@ -245,8 +247,11 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
     const code = e.reason === 'missing' ? EXIT.USAGE : e.reason === 'busy' ? EXIT.LOCKED : EXIT.FAILURE;
     return [code, oneLine(e.message)];
   }
-  if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}`)];
+  // The credential's failures are already one line saying what to do (arm/credential.ts).
+  if (e instanceof ArmError && e.code === 'CredentialError') return [EXIT.FAILURE, oneLine(e.message)];
+  if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}${e.status === 403 ? `; ${ROLE_ADVICE}` : ''}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
+  if (e instanceof NoMatchError) return [EXIT.NO_MATCH, oneLine(e.message)];
   if (sqliteErrorIn(e)) {
     const translated = translateSqliteError(e, dbFile);
     if (translated instanceof StoreError) return describeError(translated);
@@ -254,6 +259,9 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
   const message = e instanceof Error ? e.message : String(e);
   return [EXIT.FAILURE, oneLine(`unexpected error: ${message} (run with --debug for details)`)];
 }
+
+/** What a 403 from ARM asks of the operator. */
+const ROLE_ADVICE = 'the identity needs a role assignment on the subscription or resource group: Reader for pull, Network Contributor for queue run and exec';
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();

@@ -13,6 +13,16 @@ export interface PullFilters {
   connection?: string | undefined;
 }
 
+/** The filters as the command line gives them ("--resource-group rg-1 --gateway vpngw-1"); '' when there are none. */
+export function filterFlags(filters: PullFilters): string {
+  const parts: string[] = [];
+  for (const sub of filters.subscriptions ?? []) parts.push(`--subscription ${sub}`);
+  if (filters.resourceGroup) parts.push(`--resource-group ${filters.resourceGroup}`);
+  if (filters.gateway) parts.push(`--gateway ${filters.gateway}`);
+  if (filters.connection) parts.push(`--connection ${filters.connection}`);
+  return parts.join(' ');
+}
+
 /** A VPN connection found in a gateway listing. */
 export interface ConnectionRef {
   subscriptionId: string;

@@ -105,6 +105,8 @@ export interface ChangeReport {
     /** Recorded pulls after the base, up to the end. */
     pulls: number;
     partialPulls: number;
+    /** Pulls of the period (the base included) that ran with filters, and their filters as flags: they saw only part of the fleet. */
+    filteredPulls: { id: number; filter: string }[];
   };
   summary: {
     linksAtStart: number;
@@ -236,6 +238,7 @@ export function buildReport(sqlite: BetterSqlite3.Database, period: ReportPeriod
       end: pullOf(period.end),
       pulls: timeline.fleet.length - 1,
       partialPulls: recordedPullsBetween(sqlite, period.base.id + 1, period.end.id).filter((p) => p.status === 'partial').length,
+      filteredPulls: recordedPullsBetween(sqlite, period.base.id, period.end.id).flatMap((p) => (p.filter ? [{ id: p.id, filter: p.filter }] : [])),
     },
     summary: {
       linksAtStart,

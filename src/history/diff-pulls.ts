@@ -32,6 +32,8 @@ export interface DiffEnd {
   finishedAt: string;
   status: 'complete' | 'partial';
   scopesFailed: number;
+  /** The pull's filters as flags ("--gateway vpngw-eastus-01"); null when it pulled everything. */
+  filter: string | null;
 }
 
 /** A link's traffic in the diff's interval. */
@@ -144,5 +146,5 @@ export function diffPulls(sqlite: BetterSqlite3.Database, from: RecordedPull, to
 }
 
 function end(p: RecordedPull): DiffEnd {
-  return { pullId: p.id, finishedAt: p.finishedAt, status: p.status, scopesFailed: p.scopesFailed };
+  return { pullId: p.id, finishedAt: p.finishedAt, status: p.status, scopesFailed: p.scopesFailed, filter: p.filter };
 }

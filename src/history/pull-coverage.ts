@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { filterFlags } from '../discovery/discover-connections.js';
 import type { LinkVersionTable } from '../store/schema.js';
 
 /** A scope a pull failed to list: everything under it went unseen by that pull. */
@@ -69,6 +70,12 @@ function inFilters(c: PullCoverage, link: Located): boolean {
     same(c.gateway, link.gatewayName) &&
     same(c.connection, link.connectionName)
   );
+}
+
+/** A pull's filters as command-line flags ("--gateway vpngw-eastus-01"), from its `scope` JSON; null for an unfiltered pull. */
+export function pullFilterText(scope: string): string | null {
+  const filters = parseFilters(scope);
+  return filters ? filterFlags(filters) : null;
 }
 
 /** The filters in a pull's `scope` JSON (written by `vpnsync pull`); undefined when it had none. */

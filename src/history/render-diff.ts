@@ -11,7 +11,8 @@ export const DIFF_TOP_TRAFFIC = 10;
 export const DIFF_COLUMNS = ['change', 'link', 'field', 'old', 'new'] as const;
 
 function endText(e: DiffEnd): string {
-  return `pull #${e.pullId} (${formatTime(e.finishedAt)}, ${e.status}${e.status === 'partial' ? `: ${e.scopesFailed} scope${e.scopesFailed === 1 ? '' : 's'} failed` : ''})`;
+  const filter = e.filter ? `, only ${e.filter}` : '';
+  return `pull #${e.pullId} (${formatTime(e.finishedAt)}, ${e.status}${e.status === 'partial' ? `: ${e.scopesFailed} scope${e.scopesFailed === 1 ? '' : 's'} failed` : ''}${filter})`;
 }
 
 /** "pull #3 (…) → pull #5 (…): 2 added, 1 removed, 3 changed, 97 unchanged". */

@@ -7,8 +7,16 @@ export function reportPeriodLine(r: ChangeReport): string {
   const clipped = p.clipped ? ` (asked from ${formatTime(p.requestedFrom)}; history starts later)` : '';
   return (
     `${formatTime(p.base.finishedAt)} → ${formatTime(p.end.finishedAt)}${clipped}: ${p.pulls} pull${p.pulls === 1 ? '' : 's'} after #${p.base.id} up to #${p.end.id}` +
-    `${p.partialPulls > 0 ? ` (${p.partialPulls} partial)` : ''}, compared with the state as of pull #${p.base.id}`
+    `${p.partialPulls > 0 ? ` (${p.partialPulls} partial)` : ''}, compared with the state as of pull #${p.base.id}` +
+    filteredText(p.filteredPulls)
   );
+}
+
+/** "; filtered: #4 (only --gateway vpngw-eastus-01), …": the first few pulls that saw only part of the fleet. */
+function filteredText(pulls: readonly { id: number; filter: string }[]): string {
+  if (pulls.length === 0) return '';
+  const shown = pulls.slice(0, 3).map((f) => `#${f.id} (only ${f.filter})`);
+  return `; filtered: ${shown.join(', ')}${pulls.length > shown.length ? ` and ${pulls.length - shown.length} more` : ''}`;
 }
 
 /** The summary as label/value pairs (Markdown table, CLI stderr line). */

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { knownMigrations, migrateToLatest } from './migrate.js';
@@ -15,7 +15,7 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** 'write' creates the file (0600) and directory (0700) and applies migrations; 'read' opens read-only. */
+  /** 'write' creates the file (0600) in an existing directory and applies migrations; 'read' opens read-only. */
   mode: 'read' | 'write';
   /** How long to wait for another connection's write lock before failing, in ms. */
   busyTimeoutMs?: number;
@@ -118,12 +118,16 @@ async function allMigrationsApplied(sqlite: BetterSqlite3.Database): Promise<boo
   return (await knownMigrations()).every((m) => applied.has(m));
 }
 
-/** Creates the parent directory (0700) and an empty file (0600) if missing, so nothing is ever world-readable. */
+/**
+ * Creates an empty file (0600) if missing, so nothing is ever world-readable. A missing parent
+ * directory is refused: `--db /srv/vpnsnyc/x.db` is a typo far more often than a wish for a new
+ * directory, and creating it would leave the real database unpulled while cron says all is well.
+ */
 function createPrivateFile(file: string): void {
   const dir = path.dirname(path.resolve(file));
   try {
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    else if (!statSync(dir).isDirectory()) throw new StoreError('io', `Cannot create database ${file}: ${dir} is not a directory.`);
+    if (!existsSync(dir)) throw new StoreError('missing', `Expected the directory of database ${file} to exist, got no directory ${dir}; create it first (mkdir -m 700 ${dir}) or pass another --db.`);
+    if (!statSync(dir).isDirectory()) throw new StoreError('io', `Cannot create database ${file}: ${dir} is not a directory.`);
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   } catch (e) {
     if (e instanceof StoreError) throw e;

@@ -38,3 +38,28 @@ export function failPull(sqlite: BetterSqlite3.Database, pullId: number, finishe
     .prepare(`UPDATE pulls SET status = 'failed', finished_at = ?, error_summary = ?, requests = ?, throttled = ? WHERE id = ? AND status = 'running'`)
     .run(finishedAt, summary, counters?.requests ?? 0, counters?.throttled ?? 0, pullId);
 }
+
+/**
+ * Removes a running pull that learned nothing worth keeping (its filters matched nothing): its
+ * row goes, and so does its id, when it was the last one taken, so the next pull is not numbered
+ * as if one had happened. Nothing else was written for it.
+ */
+export function discardPull(sqlite: BetterSqlite3.Database, pullId: number): void {
+  sqlite.transaction(() => {
+    sqlite.prepare(`DELETE FROM pull_scopes WHERE pull_id = ?`).run(pullId);
+    sqlite.prepare(`DELETE FROM pulls WHERE id = ? AND status = 'running'`).run(pullId);
+    sqlite.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'pulls' AND seq = ?`).run(pullId - 1, pullId);
+  }).immediate();
+}
+
+/**
+ * Marks the pulls this process (`pid` on `hostname`) holds as failed with `summary` and returns
+ * their ids: for a pull interrupted by a signal, whose lock would otherwise read `running` until
+ * the next pull clears it. Synchronous, so a signal handler can call it before the process exits;
+ * a pull whose recording transaction committed is no longer running and is left alone.
+ */
+export function failPullsOf(sqlite: BetterSqlite3.Database, pid: number, hostname: string, finishedAt: string, summary: string): number[] {
+  const ids = sqlite.prepare(`SELECT id FROM pulls WHERE status = 'running' AND pid = ? AND hostname = ?`).pluck().all(pid, hostname) as number[];
+  for (const id of ids) failPull(sqlite, id, finishedAt, summary);
+  return ids;
+}

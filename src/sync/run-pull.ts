@@ -5,15 +5,16 @@ import type { ArmClient } from '../arm/arm-client.js';
 import { ArmError } from '../arm/arm-error.js';
 import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey } from '../arm/resource-id.js';
-import { discoverConnections, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
+import { discoverConnections, filterFlags, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
 import type { ScopeResult } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
 import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
-import { beginPull, failPull } from '../store/pull-lock.js';
+import { beginPull, discardPull, failPull } from '../store/pull-lock.js';
 import type { Store } from '../store/open-store.js';
 import type { PullStrategy } from '../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, fetchLinks, linkRecords } from './fetch-links.js';
 import { fingerprintWith } from './normalise.js';
+import { NoMatchError } from './no-match-error.js';
 
 export interface PullDeps {
   arm: ArmClient;
@@ -82,6 +83,14 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   try {
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
+    const flags = filterFlags(filters);
+    // A filter that matches nothing is a typo far more often than an empty gateway: recording it
+    // as a complete pull of 0 links would hide the typo in a cron log. With --resource-group, a
+    // 404 (no such resource group) counts as no match; any other failure is reported as such.
+    if (flags !== '' && discovery.connections.length === 0 && discovery.scopes.every((s) => s.status === 'ok' || (filters.resourceGroup !== undefined && s.httpStatus === 404))) {
+      discardPull(sqlite, pullId);
+      throw new NoMatchError(`no VPN connection matches ${flags} (in ${discovery.subscriptions.length} subscription${discovery.subscriptions.length === 1 ? '' : 's'}); nothing was recorded`);
+    }
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
     const unembedded = strategy === 'gateways' ? discovery.connections.filter((c) => c.embeddedLinks === undefined).length : 0;
     if (unembedded > 0) log(`${unembedded} of them listed without their link connections: listing those with ListByVpnConnection`);
@@ -141,6 +150,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       clearedStalePulls: cleared.map((c) => c.id),
     };
   } catch (e) {
+    if (e instanceof NoMatchError) throw e;
     const message = e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e);
     try {
       failPull(sqlite, pullId, new Date(clock.now()).toISOString(), message, cost());

@@ -71,7 +71,8 @@ describe('plain HTTP is refused except to loopback', () => {
     const ctx = await start({ seed: 73 });
     const r = await ctx.vpnsync(['pull'], { env: { AZURE_AUTHORITY_HOST: ctx.emulator.url.replace('https:', 'http:') } });
     expect(r.code).toBe(EXIT.FAILURE);
-    expect(r.stderr).toMatch(/^vpnsync: Azure Resource Manager call failed: CredentialError/);
+    expect(r.stderr).toMatch(/^vpnsync: /);
+    expect(r.stderr).not.toMatch(/no Azure credential found/);
     expectOneLine(r, 'http authority');
     expect(ctx.emulator.stats().byOperation.Subscriptions_List).toBeUndefined();
   });

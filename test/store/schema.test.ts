@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -12,15 +12,17 @@ const tempDir = useTempDir();
 const SQL_TYPE = { text: 'TEXT', integer: 'INTEGER', boolean: 'INTEGER', json: 'TEXT' } as const;
 
 describe('store schema', () => {
-  it('migrates from zero, creating a 0600 file in a 0700 directory', async () => {
-    const file = path.join(tempDir(), 'nested', 'v.db');
+  it('migrates from zero, creating a 0600 file; a missing directory is refused, not created', async () => {
+    const dir = tempDir();
+    await expect(openStore(path.join(dir, 'nested', 'v.db'), { mode: 'write' })).rejects.toThrow(/^Expected the directory of database .*v\.db to exist, got no directory .*nested; create it first/);
+    expect(existsSync(path.join(dir, 'nested'))).toBe(false);
+    const file = path.join(dir, 'v.db');
     const store = await openStore(file, { mode: 'write' });
     const applied = store.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
     expect(applied).toEqual(await knownMigrations());
     expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     await store.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
   });
 
   it('vpn_link_connections has exactly the 22 fields, the 4 parameters and _ columns, with the documented types and checks', async () => {

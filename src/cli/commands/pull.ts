@@ -1,13 +1,17 @@
+import { hostname } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { Argv, CommandModule } from 'yargs';
 import { openStore } from '../../store/open-store.js';
+import { failPullsOf } from '../../store/pull-lock.js';
 import type { PullStrategy } from '../../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sync/fetch-links.js';
+import { failureGroupLine, groupFailures } from '../../sync/failure-groups.js';
 import type { PullResult } from '../../sync/run-pull.js';
 import { resolveDbPath } from '../database-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
+import { onStoppingSignal } from '../signals.js';
 import { integerIn, matching, NUMERIC } from '../validate.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 
@@ -51,6 +55,11 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     const { runPull } = await import('../../sync/run-pull.js');
     let result: PullResult;
+    const stopSignals = onStoppingSignal((signal) => {
+      const ids = failPullsOf(store.sqlite, process.pid, hostname(), new Date().toISOString(), `interrupted by ${signal}`);
+      store.sqlite.close();
+      return `pull${ids.length > 0 ? ` #${ids.join(', #')}` : ''} interrupted by ${signal}: marked failed, nothing recorded`;
+    });
     try {
       result = await runPull({ arm, store, log: (line) => log.info(line), onProgress: (done, total) => log.progress(`listing link connections: ${done}/${total} VPN connections`) }, {
         filters: { subscriptions: argv.subscription, resourceGroup: argv['resource-group'], gateway: argv.gateway, connection: argv.connection },
@@ -58,14 +67,17 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
         concurrency: argv.concurrency ?? DEFAULT_CONCURRENCY,
       });
     } finally {
+      stopSignals();
       await store.close();
     }
     log.done();
-    for (const s of result.failedScopes) {
-      log.warn(`failed: ${s.kind} of ${s.scopeId}: ${s.errorCode ?? 'Error'}${s.httpStatus ? ` (HTTP ${s.httpStatus})` : ''}: ${s.errorMessage ?? ''}${s.requestId ? `; request id ${s.requestId}` : ''}`);
-    }
+    // One line per gateway (or resource group, subscription) and error code: a cron log gets a
+    // line per thing to fix, not one per connection. Each scope's detail is in pull_scopes and --json.
+    for (const g of groupFailures(result.failedScopes)) log.warn(failureGroupLine(g));
     if (argv.json) out(JSON.stringify(result, null, 2));
-    log.info(summaryLine(result));
+    // With --quiet a partial pull still ends with its summary, so the log says what was kept.
+    if (result.status === 'complete') log.info(summaryLine(result));
+    else log.warn(summaryLine(result));
     process.exitCode = result.status === 'complete' ? EXIT.OK : EXIT.PARTIAL;
   },
 };

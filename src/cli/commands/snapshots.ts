@@ -93,8 +93,8 @@ export const snapshotsCommand: CommandModule<GlobalArgs, SnapshotsArgs> = {
       }
       out(
         renderTable(
-          ['id', 'ref', 'finished', 'status', 'links', 'added', 'changed', 'removed', 'scopes failed', 'note'],
-          rows.map((r) => [r.id, r.ref ?? '', formatTime(r.finishedAt), r.status, r.linksSeen, r.linksAdded, r.linksChanged, r.linksRemoved, r.scopesFailed, shorten(r.note)]),
+          ['id', 'ref', 'finished', 'status', 'links', 'added', 'changed', 'removed', 'scopes failed', 'filter', 'note'],
+          rows.map((r) => [r.id, r.ref ?? '', formatTime(r.finishedAt), r.status, r.linksSeen, r.linksAdded, r.linksChanged, r.linksRemoved, r.scopesFailed, r.filter ?? '', shorten(r.note)]),
         ),
       );
     });

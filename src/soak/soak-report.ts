@@ -1,3 +1,4 @@
+import { replaceSection } from '../doc-sections/replace-section.js';
 import { CORPUS_GROUPS, type CorpusGroup, type CorpusResult } from './bad-input-corpus.js';
 import { FAULT_CLASS_HANDLING, FAULT_CLASS_NAMES, FAULT_CLASSES } from './fault-plan.js';
 import type { FaultTrialsResult } from './fault-trials.js';
@@ -141,8 +142,5 @@ export const RESULTS_END = '<!-- end of soak results -->';
 
 /** `doc` with the part between the markers replaced by `section`. */
 export function replaceResults(doc: string, section: string): string {
-  const begin = doc.indexOf(RESULTS_BEGIN);
-  const end = doc.indexOf(RESULTS_END);
-  if (begin < 0 || end < begin) throw new Error(`docs/RELIABILITY.md has no results markers (${RESULTS_BEGIN} … ${RESULTS_END})`);
-  return `${doc.slice(0, begin + RESULTS_BEGIN.length)}\n${section}\n${doc.slice(end)}`;
+  return replaceSection(doc, { begin: RESULTS_BEGIN, end: RESULTS_END }, section, 'docs/RELIABILITY.md');
 }

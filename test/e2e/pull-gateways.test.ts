@@ -132,7 +132,7 @@ describe('pull --strategy gateways over connections listed without their link co
     const r = await ctx.vpnsync(['pull', '--strategy', 'gateways', '--json']);
     expect(r.code, r.stderr).toBe(EXIT.PARTIAL);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'partial', scopesFailed: 1 });
-    expect(r.stderr).toMatch(new RegExp(`failed: links of ${target!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: AuthorizationFailed \\(HTTP 403\\): .*; request id [0-9a-f-]{36}`));
+    expect(r.stderr).toMatch(/^failed: AuthorizationFailed ×1 under \S+ in resource group \S+ \(HTTP 403, request id [0-9a-f-]{36}\)$/m);
     expect(ctx.rows(`SELECT kind, scope_id, status, http_status, error_code FROM pull_scopes WHERE pull_id = 2 AND status = 'failed'`)).toEqual([
       { kind: 'links', scope_id: target, status: 'failed', http_status: 403, error_code: 'AuthorizationFailed' },
     ]);

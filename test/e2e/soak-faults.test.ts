@@ -37,7 +37,9 @@ describe('fault matrix (a seeded subset of `npm run soak`)', () => {
       requests.length = 0;
       const run = await runVpnsync(['pull', '--db', db, '--json'], emulator.env);
       expect(run.code, run.stderr).toBe(EXIT.PARTIAL);
-      expect(run.stderr).toMatch(/failed: links of \/subscriptions\/.*: NextLinkLoop \(HTTP 200\): nextLink loop: page 2 repeats items of an earlier page/);
+      expect(run.stderr).toMatch(/^failed: NextLinkLoop ×1 under \S+ in resource group \S+ \(HTTP 200, request id [0-9a-f-]{36}\)$/m);
+      const scope = readDb(db, (d) => d.prepare(`SELECT error_message FROM pull_scopes WHERE status = 'failed'`).pluck().all())!;
+      expect(scope).toEqual([expect.stringMatching(/^nextLink loop: page 2 repeats items of an earlier page/)]);
       expect(checkPull({ run, dbFile: db, before, truth: emulator.links(), requests: [...requests], removedEver: removedLinks(emulator), strategy: 'links' })).toEqual([]);
     } finally {
       await emulator.close();

@@ -233,10 +233,12 @@ export function createEmulatorCommand(deps: Partial<EmulatorCommandDeps> = {}): 
         throw error;
       }
       try {
+        // Listen for Ctrl-C before saying so: a signal that came in between would kill the process.
+        const stopped = d.waitForStop();
         d.stdout(describeEmulator(emulator));
         const links = emulator.links().length;
         d.stderr(`vpnsync emulator: serving ${links} link connections on ${emulator.url}; Ctrl-C to stop\n`);
-        const signal = await d.waitForStop();
+        const signal = await stopped;
         const stats = emulator.stats();
         d.stderr(`vpnsync emulator: ${signal} received; served ${stats.total} requests (${stats.throttled429} throttled), stopping\n`);
       } finally {

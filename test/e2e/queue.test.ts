@@ -7,7 +7,7 @@ import { requireTool } from '../support/require-tool.js';
 
 const start = useE2e();
 /** util-linux `script`, to run the CLI on a pseudo-terminal. */
-const SCRIPT = requireTool('script (util-linux)', ['script'], 'util-linux');
+const SCRIPT = requireTool('script (util-linux)', ['script'], 'bsdutils');
 
 /** Pulls, then returns links (gateway/connection/link names and ids) grouped by connection. */
 async function inventory(ctx: E2eContext) {

@@ -2,7 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import { createHttpPoller, type OperationResponse, type OperationState, type PollerLike, type RunningOperation } from '@azure/core-lro';
 import type BetterSqlite3 from 'better-sqlite3';
 import pLimit from 'p-limit';
-import { SUBSCRIPTIONS_API_VERSION, type ArmClient, type ArmResponse } from '../arm/arm-client.js';
+import { pathOf, SUBSCRIPTIONS_API_VERSION, type ArmClient, type ArmResponse } from '../arm/arm-client.js';
 import { ArmError, armErrorDetailOf, armErrorFromDetail, armErrorFromResponse } from '../arm/arm-error.js';
 import { parseRetryAfterMs } from '../arm/retry-after.js';
 import { systemClock, type Clock } from '../arm/clock.js';
@@ -347,10 +347,10 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
       sendPollRequest: async (url) => {
         const res = await deps.arm.poll(url);
         lastResponse = res;
-        const unclear = (why?: string): ArmError => {
-          const e = armErrorFromResponse(res.status, res.text, res.requestId, pathOf(url), { correlationId: res.correlationId });
-          return why ? new ArmError({ message: why, status: res.status, code: 'UnexpectedBody', requestId: res.requestId, correlationId: res.correlationId, path: pathOf(url) }) : e;
-        };
+        const unclear = (why?: string): ArmError =>
+          why
+            ? new ArmError({ message: why, status: res.status, code: 'UnexpectedBody', requestId: res.requestId, correlationId: res.correlationId, path: pathOf(url) })
+            : armErrorFromResponse(res.status, res.text, res.requestId, pathOf(url), { correlationId: res.correlationId });
         // Which URL this is, as core-lro polls it now (it may follow a new header): the status
         // URL (OperationLocation mode, any URL but the result's), or a Location URL.
         const config = configOf(poller);
@@ -553,13 +553,6 @@ function sameResource(a: string, b: string): boolean {
   }
 }
 
-function pathOf(url: string): string {
-  try {
-    return new URL(url, 'https://arm.invalid').pathname;
-  } catch {
-    return url;
-  }
-}
 
 /** How core-lro polls this operation now: its mode, and the result's URL in OperationLocation mode. */
 function configOf(poller: PollerLike<OperationState<unknown>, unknown> | undefined): { mode: string | undefined; resourceLocation: string | undefined } {

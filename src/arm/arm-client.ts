@@ -18,6 +18,7 @@ import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { subscriptionOf } from './resource-id.js';
 import { parseRetryAfterMs } from './retry-after.js';
+import { hostPortOf, networkFailureLine } from './network-failure.js';
 import { readBudgetFor, remainingReads, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
@@ -219,7 +220,7 @@ export class ArmClient {
       try {
         response = await pipeline.sendRequest(this.httpClient, request);
       } catch (e) {
-        throw transportError(e, path);
+        throw transportError(e, path, this.endpoint);
       }
       const requestId = response.headers.get('x-ms-request-id') ?? undefined;
       const correlationId = response.headers.get('x-ms-correlation-request-id') ?? undefined;
@@ -369,14 +370,16 @@ export function pathOf(url: string): string {
 }
 
 /** Maps a transport or authentication failure to ArmError (token errors keep only their message). */
-function transportError(e: unknown, path: string): ArmError {
+function transportError(e: unknown, path: string, endpoint: URL): ArmError {
   if (e instanceof ArmError) return e;
   if (e instanceof RestError) {
     const status = e.statusCode ?? e.response?.status;
     if (status !== undefined) {
       return armErrorFromResponse(status, e.response?.bodyAsText ?? undefined, e.response?.headers.get('x-ms-request-id') ?? undefined, path);
     }
-    return new ArmError({ message: oneLine(e.message), code: e.code ?? 'RequestFailed', path, cause: e });
+    // No answer at all: say where vpnsync tried to connect and what to check, not the socket's words.
+    const advice = e.code === undefined ? undefined : networkFailureLine(e.code, `Azure Resource Manager at ${hostPortOf(endpoint)}`, 'VPNSYNC_ARM_ENDPOINT (or --arm-endpoint)');
+    return new ArmError({ message: advice ?? oneLine(e.message), code: e.code ?? 'RequestFailed', path, cause: e });
   }
   const err = e as Error & { code?: string };
   const name = err?.name ?? '';

@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { connect } from 'node:tls';
+import { networkFailureLine } from './network-failure.js';
 import { DefaultAzureCredential } from '@azure/identity';
 
 /** Entra ID hosts of the public and sovereign clouds, where instance discovery works. */
@@ -88,9 +89,6 @@ function firstLine(text: string): string {
 export const NO_CREDENTIAL_ADVICE =
   'no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run `az login`';
 
-/** TLS verification codes that mean "this machine does not trust the certificate's issuer". */
-const UNTRUSTED_CERT_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);
-
 /** How long the probe of an unreachable sign-in endpoint may take. */
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -122,10 +120,7 @@ export async function operatorCredentialFailure(e: unknown, authorityHost: strin
     const probe = await probeTls(authorityHost);
     if (probe) {
       const where = `the sign-in endpoint ${probe.hostPort} (AZURE_AUTHORITY_HOST)`;
-      if (UNTRUSTED_CERT_CODES.has(probe.code)) {
-        return named(`${where} presented a certificate this machine does not trust (${probe.code}): set NODE_EXTRA_CA_CERTS to the CA file that signed it${env.NODE_EXTRA_CA_CERTS ? ` (now ${env.NODE_EXTRA_CA_CERTS}, which does not)` : ''}`);
-      }
-      return named(`cannot reach ${where}: ${probe.code}; check that it is running and the address, or HTTPS_PROXY`);
+      return named(networkFailureLine(probe.code, where, 'AZURE_AUTHORITY_HOST', env) ?? `cannot reach ${where}: ${probe.code}; check AZURE_AUTHORITY_HOST, that it is up, and the network`);
     }
     // The endpoint answers and is trusted: it does not know the tenant.
     return named(`the sign-in endpoint ${new URL(authorityHost).host} does not know tenant ${env.AZURE_TENANT_ID ?? '(AZURE_TENANT_ID not set)'} (endpoints_resolution_error): check AZURE_TENANT_ID, and AZURE_AUTHORITY_HOST for a sovereign cloud`);

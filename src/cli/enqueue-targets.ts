@@ -9,10 +9,11 @@ import { ask, canConfirm, isYes, processConfirmIo, type ConfirmIo } from './conf
 import { resolveDbPath } from './database-path.js';
 import { UsageError } from './errors.js';
 import { createLog, out } from './output.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from './output-option.js';
 import { parseTimeArg } from './time-arg.js';
 
 /** Enqueue options shared by `queue reset`, `queue ike-sas` and `exec`. */
-export interface EnqueueArgs extends GlobalArgs {
+export interface EnqueueArgs extends GlobalArgs, OutputArgs {
   reason?: string | undefined;
   'not-before'?: string | undefined;
   'requested-by'?: string | undefined;
@@ -20,18 +21,16 @@ export interface EnqueueArgs extends GlobalArgs {
   'dry-run': boolean;
   /** Queue what --where matched without asking (`queue reset|ike-sas` only). */
   yes?: boolean | undefined;
-  json: boolean;
 }
 
-/** Adds --reason, --not-before, --requested-by, --allow-unknown, --dry-run, --json. */
+/** Adds --reason, --not-before, --requested-by, --allow-unknown, --dry-run, -o/--json. */
 export function withEnqueueOptions<T>(y: Argv<T>): Argv<T & EnqueueArgs> {
-  return y
+  return withOutputOption(y, { defaultText: 'a line per queued action' })
     .option('reason', { type: 'string', describe: 'Why (kept in the audit trail)' })
     .option('not-before', { type: 'string', describe: "Don't run before this time: ISO time, or +DURATION such as +2h (a maintenance window)" })
     .option('requested-by', { type: 'string', describe: 'Who asks (default: the OS user)' })
     .option('allow-unknown', { type: 'boolean', default: false, describe: 'Accept links that are not in the local inventory' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be queued; write nothing' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print what was queued as JSON' }) as unknown as Argv<T & EnqueueArgs>;
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be queued; write nothing' }) as unknown as Argv<T & EnqueueArgs>;
 }
 
 /** The OS user, for --requested-by's default. */
@@ -58,6 +57,7 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
   const notBefore = argv['not-before'] !== undefined ? parseTimeArg('--not-before', argv['not-before'], now) : undefined;
   const file = resolveDbPath(argv.db);
   const dryRun = argv['dry-run'];
+  const format = outputOf(argv) as OutputFormat | undefined;
   const log = createLog();
   // Without --allow-unknown every target must be in the inventory: no database, nothing to queue.
   // A dry run writes nothing, so it reads an existing database and never creates or migrates one.
@@ -79,8 +79,11 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
       if (dryRun) {
         const plan = planEnqueue(reader.sqlite, kind, targets);
         for (const d of plan.duplicates) log.warn(`would not queue: ${labelOf(d.target)} already has ${kind} action #${d.existingId} (${d.status})`);
-        if (argv.json) out(JSON.stringify({ dryRun: true, wouldQueue: plan.queue.map((t) => ({ kind, link: t.linkId, notBefore: notBefore ?? null })), duplicates: plan.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) }, null, 2));
-        else for (const t of plan.queue) out(`would queue ${kind} ${labelOf(t)}${notBefore ? ` (not before ${notBefore})` : ''}`);
+        if (format === undefined) for (const t of plan.queue) out(`would queue ${kind} ${labelOf(t)}${notBefore ? ` (not before ${notBefore})` : ''}`);
+        else {
+          const json = { dryRun: true, wouldQueue: plan.queue.map((t) => ({ kind, link: t.linkId, notBefore: notBefore ?? null })), duplicates: plan.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) };
+          printResult(format, json, { columns: ['kind', 'link', 'notBefore'], rows: plan.queue.map((t) => [kind, labelOf(t), notBefore ?? null]) });
+        }
         log.info(`dry run: ${plan.queue.length} ${kind} action${plan.queue.length === 1 ? '' : 's'} would be queued, nothing written`);
         return;
       }
@@ -97,8 +100,11 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
       now: new Date(now).toISOString(),
     });
     for (const d of result.duplicates) log.warn(`not queued: ${labelOf(d.target)} already has ${kind} action #${d.existingId} (${d.status})`);
-    if (argv.json) out(JSON.stringify({ queued: result.queued.map((q) => ({ id: q.id, link: q.target.linkId })), duplicates: result.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) }, null, 2));
-    else for (const q of result.queued) out(`queued #${q.id} ${kind} ${labelOf(q.target)}${notBefore ? ` (not before ${notBefore})` : ''}`);
+    if (format === undefined) for (const q of result.queued) out(`queued #${q.id} ${kind} ${labelOf(q.target)}${notBefore ? ` (not before ${notBefore})` : ''}`);
+    else {
+      const json = { queued: result.queued.map((q) => ({ id: q.id, link: q.target.linkId })), duplicates: result.duplicates.map((d) => ({ existingId: d.existingId, status: d.status, link: d.target.linkId })) };
+      printResult(format, json, { columns: ['id', 'kind', 'link', 'notBefore'], rows: result.queued.map((q) => [q.id, kind, labelOf(q.target), notBefore ?? null]) });
+    }
   } finally {
     await store?.close();
   }

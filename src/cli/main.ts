@@ -10,6 +10,7 @@ import { ensureDefaultDirectory, locateDb, resolveDbPath } from './database-path
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
+import { isNetworkFailureCode } from '../arm/network-failure.js';
 import { endQuietlyOnEpipe } from './output.js';
 
 /**
@@ -249,6 +250,8 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
   }
   // The credential's failures are already one line saying what to do (arm/credential.ts).
   if (e instanceof ArmError && e.code === 'CredentialError') return [EXIT.FAILURE, oneLine(e.message)];
+  // No answer at all: the message already says where and what to check (arm/network-failure.ts).
+  if (e instanceof ArmError && e.status === undefined && isNetworkFailureCode(e.code)) return [EXIT.FAILURE, oneLine(e.message)];
   if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}${e.status === 403 ? `; ${ROLE_ADVICE}` : ''}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
   if (e instanceof NoMatchError) return [EXIT.NO_MATCH, oneLine(e.message)];

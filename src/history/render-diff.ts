@@ -73,13 +73,16 @@ export function renderDiffMarkdown(d: PullDiff): string {
   ].join('\n');
 }
 
+/** Columns of the diff's records (CSV, ndjson, line). */
+export const DIFF_RECORD_COLUMNS = ['change', 'link', 'id', 'field', 'old', 'new'] as const;
+
 /**
- * The diff as CSV: change,link,id,field,old,new — one row per added or removed link and per
- * changed field, then one `traffic` row per link and direction (field ingressBytes or
- * egressBytes, the bytes in `new`).
+ * The diff as flat records (DIFF_RECORD_COLUMNS): one per added or removed link and per changed
+ * field, then one `traffic` record per link and direction (field ingressBytes or egressBytes,
+ * the bytes in `new`).
  */
-export function renderDiffCsv(d: PullDiff): string {
-  const rows: unknown[][] = [
+export function diffRecords(d: PullDiff): unknown[][] {
+  return [
     ...d.added.map((a) => ['added', a.link.label, a.link.id, '', '', '']),
     ...d.removed.map((r) => ['removed', r.link.label, r.link.id, '', '', '']),
     ...d.changed.flatMap((c) => c.changes.map((f) => ['changed', c.link.label, c.link.id, f.field, valueText(f.old), valueText(f.new)])),
@@ -88,5 +91,9 @@ export function renderDiffCsv(d: PullDiff): string {
       ['traffic', t.link.label, t.link.id, 'egressBytes', '', t.egressBytes],
     ]),
   ];
-  return renderCsv(['change', 'link', 'id', 'field', 'old', 'new'], rows);
+}
+
+/** The diff as CSV: a header of DIFF_RECORD_COLUMNS, then diffRecords. */
+export function renderDiffCsv(d: PullDiff): string {
+  return renderCsv(DIFF_RECORD_COLUMNS, diffRecords(d));
 }

@@ -36,9 +36,12 @@ function scopeError(s: PartialPullEntry['failedScopes'][number]): string {
   return [s.httpStatus ? `HTTP ${s.httpStatus}` : undefined, s.errorCode ?? undefined, s.requestId ? `request id ${s.requestId}` : undefined].filter(Boolean).join(', ');
 }
 
-/** The report as Markdown (the default format). */
-export function renderReportMarkdown(r: ChangeReport): string {
-  const out: string[] = ['# vpnsync change report', '', reportPeriodLine(r), '', '## Summary', '', renderMdTable(['', 'In the period'], reportSummaryRows(r)), ''];
+/** Renders one table of the report: Markdown's by default, aligned columns for `-o table`. */
+export type ReportTable = (header: readonly string[], rows: readonly (readonly unknown[])[]) => string;
+
+/** The report as Markdown (the default format), or as text with `table` drawing aligned columns. */
+export function renderReportMarkdown(r: ChangeReport, table: ReportTable = renderMdTable): string {
+  const out: string[] = ['# vpnsync change report', '', reportPeriodLine(r), '', '## Summary', '', table(['', 'In the period'], reportSummaryRows(r)), ''];
 
   out.push('## Status changes', '');
   if (r.statusChanges.length === 0) out.push('_No link changed status._', '');
@@ -46,7 +49,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
     out.push(
       `A link with ${FLAPPING_TRANSITIONS} or more status changes in the period is flapping.`,
       '',
-      renderMdTable(
+      table(
         ['link', 'changes', 'flapping', 'at start', 'at end', 'when'],
         r.statusChanges.map((e) => [
           e.link.label,
@@ -67,7 +70,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
     out.push(
       `### ${g.field} (${g.changes} change${g.changes === 1 ? '' : 's'} on ${g.links.length} link${g.links.length === 1 ? '' : 's'})`,
       '',
-      renderMdTable(
+      table(
         ['link', 'from', 'to', 'changes'],
         g.links.map((l) => [l.link.label, valueText(l.first), valueText(l.last), l.changes.map((c) => `#${c.pullId}`).join(', ')]),
       ),
@@ -78,7 +81,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
   out.push('## Links added and removed', '');
   const membership = [...r.added, ...r.removed].sort((a, b) => a.pullId - b.pullId);
   if (membership.length === 0) out.push('_No link was added or removed._', '');
-  else out.push(renderMdTable(['pull', 'time', 'link', 'event'], membership.map((m) => [`#${m.pullId}`, formatTime(m.at), m.link.label, m.kind === 'deleted' ? 'removed' : m.kind])), '');
+  else out.push(table(['pull', 'time', 'link', 'event'], membership.map((m) => [`#${m.pullId}`, formatTime(m.at), m.link.label, m.kind === 'deleted' ? 'removed' : m.kind])), '');
 
   out.push('## Top links by traffic', '');
   if (r.traffic.top.length === 0) out.push('_No traffic samples in the period._', '');
@@ -86,7 +89,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
     out.push(
       `Rates are bytes per second between consecutive pulls; a counter that went down was reset, and the bytes after the reset are counted.`,
       '',
-      renderMdTable(
+      table(
         ['link', 'ingress', 'egress', 'total', 'average rate', 'peak rate', 'counter resets'],
         r.traffic.top.map((t) => [t.link.label, formatBytes(t.ingressBytes), formatBytes(t.egressBytes), formatBytes(t.totalBytes), formatRate(t.averageBytesPerSecond), formatRate(t.peakBytesPerSecond), t.resets]),
       ),
@@ -100,7 +103,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
     out.push(
       'Links a partial pull could not see keep their last known state; none of them is counted as removed.',
       '',
-      renderMdTable(
+      table(
         ['pull', 'time', 'could not list', 'error', 'links not seen'],
         r.partialPulls.flatMap((p) => p.failedScopes.map((s) => [`#${p.pullId}`, formatTime(p.at), `${s.kind} of ${s.label}`, scopeError(s), s.linksNotSeen])),
       ),
@@ -111,7 +114,7 @@ export function renderReportMarkdown(r: ChangeReport): string {
 }
 
 /** Header of the report's CSV: one row per fact, `section` saying which part of the report it belongs to. */
-export const REPORT_CSV_HEADER = ['section', 'pull_id', 'at', 'link', 'id', 'field', 'old', 'new', 'value', 'detail'] as const;
+export const REPORT_CSV_HEADER = ['section', 'pullId', 'at', 'link', 'id', 'field', 'old', 'new', 'value', 'detail'] as const;
 
 /**
  * The report as CSV (REPORT_CSV_HEADER). Sections: `status` (one row per change; value = the
@@ -120,7 +123,7 @@ export const REPORT_CSV_HEADER = ['section', 'pull_id', 'at', 'link', 'id', 'fie
  * counterResets), `partial` (per failed scope: field = what could not be listed, value = links
  * not seen, detail = the error).
  */
-export function renderReportCsv(r: ChangeReport): string {
+export function reportRecords(r: ChangeReport): unknown[][] {
   const rows: unknown[][] = [];
   for (const e of r.statusChanges) {
     for (const c of e.changes) rows.push(['status', c.pullId, c.at, e.link.label, e.link.id, 'connectionStatus', valueText(c.old), valueText(c.new), e.transitions, e.flapping ? 'flapping' : '']);
@@ -144,5 +147,10 @@ export function renderReportCsv(r: ChangeReport): string {
   for (const p of r.partialPulls) {
     for (const s of p.failedScopes) rows.push(['partial', p.pullId, p.at, s.label, s.scopeId, s.kind, '', '', s.linksNotSeen, [scopeError(s), s.errorMessage].filter(Boolean).join(': ')]);
   }
-  return renderCsv(REPORT_CSV_HEADER, rows);
+  return rows;
+}
+
+/** The report as CSV: REPORT_CSV_HEADER, then reportRecords. */
+export function renderReportCsv(r: ChangeReport): string {
+  return renderCsv(REPORT_CSV_HEADER, reportRecords(r));
 }

@@ -5,6 +5,7 @@ import { okScope } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
 import type { Store } from '../store/open-store.js';
 import { beginPull, failPull } from '../store/pull-lock.js';
+import { rehearsePull } from '../store/rehearse-pull.js';
 import { processIsAlive, type IsAlive } from '../store/process-lock.js';
 import { fingerprintWith, normaliseLink } from '../sync/normalise.js';
 import type { ImportPlan, ImportShape } from './classify-arm-json.js';
@@ -39,21 +40,20 @@ export interface ImportResult extends RecordSummary {
  * ImportPlan): its connection's complete link list lacks it, or its gateway's complete
  * connection list lacks its connection.
  */
-export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string): ImportResult {
+export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string, options: { dryRun?: boolean } = {}): ImportResult {
   const clock = deps.clock ?? systemClock;
   const { sqlite } = deps.store;
-  const { pullId, cleared } = beginPull(
-    sqlite,
-    {
-      source: 'import',
-      strategy: null,
-      scope: { import: source, shape: plan.shape, ...(plan.operationId ? { operationId: plan.operationId } : {}), paged: plan.paged },
-      startedAt: new Date(clock.now()).toISOString(),
-      pid: deps.pid ?? process.pid,
-      hostname: deps.hostname ?? osHostname(),
-    },
-    deps.isAlive ?? processIsAlive,
-  );
+  const pullInput = {
+    source: 'import' as const,
+    strategy: null,
+    scope: { import: source, shape: plan.shape, ...(plan.operationId ? { operationId: plan.operationId } : {}), paged: plan.paged },
+    startedAt: new Date(clock.now()).toISOString(),
+  };
+  // A dry run (`import --dry-run`) takes no lock and keeps nothing: see rehearsePull.
+  const dryRun = options.dryRun === true;
+  const { pullId, cleared } = dryRun
+    ? { pullId: 0, cleared: [] }
+    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname() }, deps.isAlive ?? processIsAlive);
   try {
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const fingerprint = fingerprintWith(salt);
@@ -63,8 +63,8 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
       if (plan.completeConnections.has(conn)) return true;
       return plan.completeGateways.has(gatewayKey(l)) && !plan.presentConnections.has(conn);
     };
-    const summary = recordPull(sqlite, {
-      pullId,
+    const record = (id: number): RecordSummary => recordPull(sqlite, {
+      pullId: id,
       finishedAt: new Date(clock.now()).toISOString(),
       links,
       scopes: [...plan.completeConnections].map(([conn, items]) => okScope('links', conn, items)),
@@ -72,6 +72,7 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
       requests: 0,
       throttled: 0,
     });
+    const summary = dryRun ? { ...rehearsePull(sqlite, pullInput, record), pullId: 0 } : record(pullId);
     return {
       ...summary,
       source,
@@ -83,6 +84,7 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
       clearedStalePulls: cleared.map((c) => c.id),
     };
   } catch (e) {
+    if (dryRun) throw e;
     try {
       failPull(sqlite, pullId, new Date(clock.now()).toISOString(), `import of ${source} failed: ${e instanceof Error ? e.message : String(e)}`);
     } catch {

@@ -15,8 +15,12 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** 'write' creates the file (0600) in an existing directory and applies migrations; 'read' opens read-only. */
-  mode: 'read' | 'write';
+  /**
+   * 'write' creates the file (0600) in an existing directory and applies migrations; 'read' opens
+   * read-only; 'rehearse' opens an existing, up-to-date database for writing without creating or
+   * migrating anything, for a dry run that rolls its one transaction back (see rehearsePull).
+   */
+  mode: 'read' | 'write' | 'rehearse';
   /** How long to wait for another connection's write lock before failing, in ms. */
   busyTimeoutMs?: number;
   /**
@@ -39,11 +43,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  */
 export async function openStore(file: string, options: OpenStoreOptions): Promise<Store> {
   const readonly = options.mode === 'read';
-  if ((readonly || options.mustExist) && !existsSync(file)) {
+  const rehearse = options.mode === 'rehearse';
+  if ((readonly || rehearse || options.mustExist) && !existsSync(file)) {
     throw new StoreError('missing', `No database at ${file}. Run \`vpnsync pull\` first (or pass --db).`);
   }
   if (existsSync(file) && statSync(file).isDirectory()) throw new StoreError('io', `Cannot open ${file}: it is a directory.`);
-  if (!readonly) createPrivateFile(file);
+  if (options.mode === 'write') createPrivateFile(file);
 
   let sqlite: BetterSqlite3.Database;
   try {
@@ -56,7 +61,10 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     // is not SQLite fails here rather than in the middle of a command.
     sqlite.pragma('schema_version');
     // Everything that refuses the file comes before the first write (WAL mode is one).
-    await refuseUnusable(sqlite, file, { writing: !readonly, mustHoldData: readonly || options.mustExist === true });
+    await refuseUnusable(sqlite, file, { writing: !readonly, mustHoldData: readonly || rehearse || options.mustExist === true });
+    if (rehearse && !(await allMigrationsApplied(sqlite))) {
+      throw new StoreError('not-initialised', `${file} needs a schema migration first (vpnsync migrate); a dry run changes nothing, not even the schema.`);
+    }
     if (!readonly) {
       // A new database gets 8 KiB pages: a link's row is ~2.5 KB (its raw JSON and JSON
       // fields), so 4 KiB pages held one row each and were 40% empty, and every pull, which
@@ -84,7 +92,7 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
   };
   try {
     // Nothing pending, nothing written: Kysely's migrator takes its lock with a write even then.
-    if (!readonly && !(await allMigrationsApplied(sqlite))) await migrateConcurrently(sqlite);
+    if (options.mode === 'write' && !(await allMigrationsApplied(sqlite))) await migrateConcurrently(sqlite);
   } catch (e) {
     await store.close();
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
@@ -113,9 +121,57 @@ async function migrateConcurrently(sqlite: BetterSqlite3.Database): Promise<void
 }
 
 async function allMigrationsApplied(sqlite: BetterSqlite3.Database): Promise<boolean> {
-  if (!hasTable(sqlite, 'kysely_migration')) return false;
-  const applied = new Set((sqlite.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name));
-  return (await knownMigrations()).every((m) => applied.has(m));
+  return (await pendingMigrations(sqlite)).length === 0;
+}
+
+/** The shipped migrations the database has not applied yet, in order. */
+async function pendingMigrations(sqlite: BetterSqlite3.Database): Promise<string[]> {
+  const applied = hasTable(sqlite, 'kysely_migration') ? new Set(sqlite.prepare('SELECT name FROM kysely_migration').pluck().all() as string[]) : new Set<string>();
+  return (await knownMigrations()).filter((m) => !applied.has(m));
+}
+
+/** What `vpnsync migrate` would do to `file`: create it or not, and which migrations it would apply. */
+export interface MigrationPlan {
+  create: boolean;
+  applied: string[];
+  pending: string[];
+}
+
+/**
+ * What opening `file` for writing would do, found without writing anything (`migrate --dry-run`):
+ * the same refusals (missing directory, not SQLite, another application's database, a newer
+ * schema) and the migrations that would be applied.
+ */
+export async function planMigrations(file: string): Promise<MigrationPlan> {
+  if (!existsSync(file)) {
+    checkParentDirectory(file);
+    return { create: true, applied: [], pending: await knownMigrations() };
+  }
+  if (statSync(file).isDirectory()) throw new StoreError('io', `Cannot open ${file}: it is a directory.`);
+  let sqlite: BetterSqlite3.Database;
+  try {
+    sqlite = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw translateSqliteError(e, file);
+  }
+  try {
+    sqlite.pragma('schema_version');
+    await refuseUnusable(sqlite, file, { writing: true, mustHoldData: false });
+    const pending = await pendingMigrations(sqlite);
+    const applied = hasTable(sqlite, 'kysely_migration') ? (sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all() as string[]) : [];
+    return { create: false, applied, pending };
+  } catch (e) {
+    throw e instanceof StoreError ? e : translateSqliteError(e, file);
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** Refuses a database path whose directory is missing or not a directory (nothing is created for it). */
+function checkParentDirectory(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir)) throw new StoreError('missing', `Expected the directory of database ${file} to exist, got no directory ${dir}; create it first (mkdir -m 700 ${dir}) or pass another --db.`);
+  if (!statSync(dir).isDirectory()) throw new StoreError('io', `Cannot create database ${file}: ${dir} is not a directory.`);
 }
 
 /**
@@ -124,10 +180,8 @@ async function allMigrationsApplied(sqlite: BetterSqlite3.Database): Promise<boo
  * directory, and creating it would leave the real database unpulled while cron says all is well.
  */
 function createPrivateFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
   try {
-    if (!existsSync(dir)) throw new StoreError('missing', `Expected the directory of database ${file} to exist, got no directory ${dir}; create it first (mkdir -m 700 ${dir}) or pass another --db.`);
-    if (!statSync(dir).isDirectory()) throw new StoreError('io', `Cannot create database ${file}: ${dir} is not a directory.`);
+    checkParentDirectory(file);
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   } catch (e) {
     if (e instanceof StoreError) throw e;

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { clearStaleLocks, processIsAlive, type ClearedLock, type IsAlive } from './process-lock.js';
 import type { PullSource, PullStrategy } from './schema.js';
+import { failHeldLocks } from './held-locks.js';
 
 export interface BeginPullInput {
   source: PullSource;
@@ -54,12 +55,9 @@ export function discardPull(sqlite: BetterSqlite3.Database, pullId: number): voi
 
 /**
  * Marks the pulls this process (`pid` on `hostname`) holds as failed with `summary` and returns
- * their ids: for a pull interrupted by a signal, whose lock would otherwise read `running` until
- * the next pull clears it. Synchronous, so a signal handler can call it before the process exits;
- * a pull whose recording transaction committed is no longer running and is left alone.
+ * their ids (see failHeldLocks); a pull whose recording transaction committed is no longer
+ * running and is left alone.
  */
 export function failPullsOf(sqlite: BetterSqlite3.Database, pid: number, hostname: string, finishedAt: string, summary: string): number[] {
-  const ids = sqlite.prepare(`SELECT id FROM pulls WHERE status = 'running' AND pid = ? AND hostname = ?`).pluck().all(pid, hostname) as number[];
-  for (const id of ids) failPull(sqlite, id, finishedAt, summary);
-  return ids;
+  return failHeldLocks(sqlite, 'pulls', pid, hostname, finishedAt, summary);
 }

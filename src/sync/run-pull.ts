@@ -10,6 +10,7 @@ import type { ScopeResult } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
 import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
 import { beginPull, discardPull, failPull } from '../store/pull-lock.js';
+import { rehearsePull } from '../store/rehearse-pull.js';
 import type { Store } from '../store/open-store.js';
 import type { PullStrategy } from '../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, fetchLinks, linkRecords } from './fetch-links.js';
@@ -33,6 +34,11 @@ export interface PullOptions {
   filters?: PullFilters;
   strategy?: PullStrategy;
   concurrency?: number;
+  /**
+   * List everything as a pull would, then work out what it would record and roll that back:
+   * no pull row, no lock, nothing kept (`pull --dry-run`). The database must exist.
+   */
+  dryRun?: boolean;
 }
 
 /** What a pull did: the recorded counts, the failed scopes, and what it cost. */
@@ -64,21 +70,15 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   const { sqlite } = deps.store;
   const before = { ...deps.arm.stats };
 
-  const { pullId, cleared } = beginPull(
-    sqlite,
-    {
-      source: 'arm',
-      strategy,
-      scope: { endpoint: deps.arm.endpoint.origin, ...filters },
-      startedAt: new Date(started).toISOString(),
-      pid: deps.pid ?? process.pid,
-      hostname: deps.hostname ?? osHostname(),
-    },
-    deps.isAlive ?? processIsAlive,
-  );
+  const pullInput = { source: 'arm' as const, strategy, scope: { endpoint: deps.arm.endpoint.origin, ...filters }, startedAt: new Date(started).toISOString() };
+  const dryRun = options.dryRun === true;
+  // A dry run takes no lock and writes no pull row (id 0 stands for "none").
+  const { pullId, cleared } = dryRun
+    ? { pullId: 0, cleared: [] }
+    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname() }, deps.isAlive ?? processIsAlive);
   for (const c of cleared) log(`cleared the lock of pull #${c.id}: process ${c.pid ?? '?'} is no longer running; that pull is marked failed`);
 
-  const stopHeartbeat = startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
+  const stopHeartbeat = dryRun ? () => undefined : startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
     const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
@@ -88,7 +88,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     // as a complete pull of 0 links would hide the typo in a cron log. With --resource-group, a
     // 404 (no such resource group) counts as no match; any other failure is reported as such.
     if (flags !== '' && discovery.connections.length === 0 && discovery.scopes.every((s) => s.status === 'ok' || (filters.resourceGroup !== undefined && s.httpStatus === 404))) {
-      discardPull(sqlite, pullId);
+      if (!dryRun) discardPull(sqlite, pullId);
       throw new NoMatchError(`no VPN connection matches ${flags} (in ${discovery.subscriptions.length} subscription${discovery.subscriptions.length === 1 ? '' : 's'}); nothing was recorded`);
     }
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
@@ -127,9 +127,9 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
 
     const finishedAt = new Date(clock.now()).toISOString();
     // One transaction for all the pull learned (recordPull's own becomes a savepoint inside it).
-    const summary = sqlite.transaction(() => {
+    const record = (id: number): RecordSummary => {
       const recorded = recordPull(sqlite, {
-        pullId,
+        pullId: id,
         finishedAt,
         links: linkRecords(fetched.links),
         scopes,
@@ -139,7 +139,8 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       });
       recordSubscriptionStates(sqlite, discovery.subscriptionStates, finishedAt);
       return recorded;
-    }).immediate();
+    };
+    const summary = dryRun ? { ...rehearsePull(sqlite, pullInput, record), pullId: 0 } : sqlite.transaction(() => record(pullId)).immediate();
     return {
       ...summary,
       strategy,
@@ -150,7 +151,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       clearedStalePulls: cleared.map((c) => c.id),
     };
   } catch (e) {
-    if (e instanceof NoMatchError) throw e;
+    if (e instanceof NoMatchError || dryRun) throw e;
     const message = e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e);
     try {
       failPull(sqlite, pullId, new Date(clock.now()).toISOString(), message, cost());

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +67,21 @@ describe('credential and endpoint failures: one line saying what to do', () => {
     const hostPort = new URL(ctx.emulator.authorityHost).host;
     const r = await ctx.vpnsync(['pull']);
     expect(r.code).toBe(EXIT.FAILURE);
-    expect(r.stderr).toBe(`vpnsync: cannot reach the sign-in endpoint ${hostPort} (AZURE_AUTHORITY_HOST): ECONNREFUSED; check that it is running and the address, or HTTPS_PROXY\n`);
+    expect(r.stderr).toBe(
+      `vpnsync: cannot reach the sign-in endpoint ${hostPort} (AZURE_AUTHORITY_HOST): connection refused (ECONNREFUSED); check AZURE_AUTHORITY_HOST, that it is up, and the network (or set HTTPS_PROXY if it is only reachable through a proxy)\n`,
+    );
+  });
+
+  it('an ARM endpoint that refuses connections (sign-in works) is named with its host:port, in one line, and the pull is recorded as failed', async () => {
+    const ctx = await start({ seed: 57, size: tiny });
+    const closed = await closedPort();
+    // --quiet: the retries' own lines ("ECONNREFUSED on GET /subscriptions") are progress, not the error.
+    const r = await ctx.vpnsync(['pull', '--quiet'], { env: { VPNSYNC_ARM_ENDPOINT: `https://127.0.0.1:${closed}` } });
+    expect(r.code).toBe(EXIT.FAILURE);
+    expect(r.stderr).toBe(
+      `vpnsync: cannot reach Azure Resource Manager at 127.0.0.1:${closed}: connection refused (ECONNREFUSED); check VPNSYNC_ARM_ENDPOINT (or --arm-endpoint), that it is up, and the network (or set HTTPS_PROXY if it is only reachable through a proxy)\n`,
+    );
+    expect(ctx.rows('SELECT status FROM pulls')).toEqual([{ status: 'failed' }]);
   });
 
   it('a certificate this machine does not trust says to set NODE_EXTRA_CA_CERTS', async () => {
@@ -85,3 +100,12 @@ describe('credential and endpoint failures: one line saying what to do', () => {
     expect(r.stderr).toMatch(/AuthorizationFailed \(HTTP 403\).*; the identity needs a role assignment on the subscription or resource group: Reader for pull, Network Contributor for queue run and exec\n$/);
   });
 });
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

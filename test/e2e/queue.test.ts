@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { BIN } from '../support/run-cli.js';
+import { BIN, outputOf } from '../support/run-cli.js';
 import { useE2e, type E2eContext } from '../support/e2e.js';
 import { requireTool } from '../support/require-tool.js';
 
@@ -91,6 +91,38 @@ describe('queued EXEC actions against the emulator', () => {
     expect(events.filter((e) => e === 'posting')).toHaveLength(1);
     expect(events).toContain('resumed');
   });
+
+  for (const [signal, code] of [['SIGINT', EXIT.INTERRUPTED], ['SIGTERM', EXIT.TERMINATED]] as const) {
+    it(`${signal} while an operation is polled: one line, exit ${code}, the run is marked failed at once, and the next run resumes the action without POSTing it again`, async () => {
+      const ctx = await start({ seed: 22, lro: { polls: 6, retryAfterSeconds: 1 } });
+      const { rows, target } = await inventory(ctx);
+      const link = rows[0]!;
+      expect((await ctx.vpnsync(['queue', 'reset', target(link)])).code).toBe(EXIT.OK);
+      const child = spawn(process.execPath, [BIN, 'queue', 'run', '--db', ctx.db], { env: { ...process.env, ...ctx.emulator.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ended = outputOf(child);
+      for (let i = 0; i < 400; i++) {
+        try {
+          if (ctx.rows(`SELECT 1 FROM action_events WHERE action_id = 1 AND event = 'poll'`).length > 0) break;
+        } catch {
+          // busy while the runner writes
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill(signal);
+      const r = await ended;
+      expect(r.code).toBe(code);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+        `vpnsync: queue run #1 interrupted by ${signal}: marked failed; 1 action in flight: the next queue run finds out how it ended (never sent again)`,
+      );
+      // Not left `running` for the next run to clear as a dead process's lock.
+      expect(ctx.rows('SELECT id, status, error_summary, finished_at IS NOT NULL AS finished FROM queue_runs')).toEqual([{ id: 1, status: 'failed', error_summary: `interrupted by ${signal}`, finished: 1 }]);
+      const rerun = await ctx.vpnsync(['queue', 'run', '--json']);
+      expect(rerun.code, rerun.stderr).toBe(EXIT.OK);
+      expect(JSON.parse(rerun.stdout)).toMatchObject({ resumed: [1], outcomes: [{ id: 1, outcome: 'succeeded' }] });
+      expect(rerun.stderr).not.toMatch(/cleared the lock/);
+      expect(posts(ctx, link.id).resetconnection).toBe(1);
+    });
+  }
 
   it('never resets two links of one VPN connection at the same time', async () => {
     const ctx = await start({ seed: 23, size: { linksPerConnection: 4 }, lro: { polls: 2, retryAfterSeconds: 0 } });

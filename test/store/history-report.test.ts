@@ -145,7 +145,7 @@ describe('buildReport on a known sequence', () => {
     expect(md).toContain('| #4 | 2026-05-01T00:45:30Z | links of gw2/c7 | HTTP 403, AuthorizationFailed, request id req-1 | 2 |');
 
     const csv = renderReportCsv(r).split('\n');
-    expect(csv[0]).toBe('section,pull_id,at,link,id,field,old,new,value,detail');
+    expect(csv[0]).toBe('section,pullId,at,link,id,field,old,new,value,detail');
     expect(csv.filter((x) => x.startsWith('status,'))).toHaveLength(5);
     expect(csv.filter((x) => x.startsWith('drift,'))).toHaveLength(2);
     expect(csv).toContain(`partial,4,${fx.finishedAt(4)},gw2/c7,${connectionScope('gw2', 'c7')},links,,,2,"HTTP 403, AuthorizationFailed, request id req-1: no access"`);

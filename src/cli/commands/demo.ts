@@ -59,14 +59,14 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       ]);
 
       const report = path.join(dataDir, 'demo-report.html');
-      await vpnsyncTo(emulator, ['report', '--db', db, '--since', '1h', '--format', 'html'], report);
+      await vpnsyncTo(emulator, ['report', '--db', db, '--since', '1h', '-o', 'html'], report);
       out(`\n6. A change report with status timelines and traffic charts: ${report}`);
 
       out(`\nTry next:`);
       out(`  npx vpnsync diff --db ${db}                   # every changed field, added and removed links, traffic`);
       out(`  npx vpnsync snapshots --db ${db}`);
       out(`  npx vpnsync query --db ${db} "SELECT name, connectionStatus, connectionBandwidth FROM vpn_link_connections LIMIT 10"`);
-      out(`  npx vpnsync query --db ${db} --format json "SELECT * FROM pulls"`);
+      out(`  npx vpnsync query --db ${db} -o json "SELECT * FROM pulls"`);
       out(`  npx vpnsync emulator            # run the emulator yourself and point vpnsync (or any Azure SDK client) at it`);
       out(`  npx vpnsync --help`);
     } finally {

@@ -4,6 +4,8 @@ import { parsePullRef, resolvePullRef, type PullRef } from '../../history/pull-r
 import { historyStart, recordedPullsNewestFirst } from '../../history/pulls.js';
 import {
   DIFF_COLUMNS,
+  DIFF_RECORD_COLUMNS,
+  diffRecords,
   DIFF_TOP_TRAFFIC,
   DIFF_TRAFFIC_COLUMNS,
   diffChangeRows,
@@ -19,16 +21,13 @@ import { TRACKED_FIELDS, type LinkField } from '../../sync/fields.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out, renderTable } from '../output.js';
+import { outputOf, printRecords, withOutputOption, type OutputArgs } from '../output-option.js';
 import { coerceWith, withHistoryStore } from './snapshots.js';
 
-/** Output formats of `vpnsync diff`. */
-export const DIFF_FORMATS = ['table', 'json', 'md', 'csv'] as const;
-
 /** Parsed options of `vpnsync diff`. */
-export interface DiffArgs extends GlobalArgs {
+export interface DiffArgs extends GlobalArgs, OutputArgs {
   from?: PullRef | undefined;
   to?: PullRef | undefined;
-  format: (typeof DIFF_FORMATS)[number];
   field?: LinkField[] | undefined;
 }
 
@@ -53,15 +52,14 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
   command: 'diff [from] [to]',
   describe: 'Show links added, removed and changed (field by field) between two pulls, and the traffic in between',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'table', formatAlias: true })
       .positional('from', { type: 'string', describe: 'Earlier pull: id, latest, -N (N complete pulls before the latest) or ISO time (default -1)', coerce: coerceWith((t) => parsePullRef(t, 'FROM')) })
       .positional('to', { type: 'string', describe: 'Later pull, same forms (default latest)', coerce: coerceWith((t) => parsePullRef(t, 'TO')) })
-      .option('format', { choices: DIFF_FORMATS, default: 'table' as const, describe: 'table | json | md | csv' })
       // Not `array: true`: an array option would swallow the FROM and TO after it.
       .option('field', { type: 'string', describe: 'Only changes of these fields (repeatable or comma-separated), e.g. connectionStatus', coerce: parseFields })
       .example('$0 diff', 'The last two complete pulls')
       .example('$0 diff 12 latest --field connectionStatus', 'Which links changed status since pull 12')
-      .example('$0 diff 2026-05-01T00:00Z 2026-05-02T00:00Z --format json | jq .changed', 'One day, as JSON') as unknown as Argv<DiffArgs>,
+      .example('$0 diff 2026-05-01T00:00Z 2026-05-02T00:00Z -o json | jq .changed', 'One day, as JSON') as unknown as Argv<DiffArgs>,
   handler: async (argv) => {
     await withHistoryStore(argv.db, (store) => {
       const { sqlite } = store;
@@ -75,9 +73,10 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       const to = resolvePullRef(sqlite, argv.to ?? parsePullRef('latest', 'TO'), 'TO');
       if (from.id > to.id) throw new UsageError(`Expected FROM to be an earlier pull than TO, got pull #${from.id} → pull #${to.id}`);
       // Table and Markdown show the busiest links only; JSON and CSV list every link's traffic.
-      const everyLink = argv.format === 'json' || argv.format === 'csv';
+      const format = outputOf(argv) ?? 'table';
+      const everyLink = format !== 'table' && format !== 'md';
       const diff = diffPulls(sqlite, from, to, { fields: argv.field, busiestLinks: everyLink ? undefined : DIFF_TOP_TRAFFIC });
-      switch (argv.format) {
+      switch (format) {
         case 'json':
           out(JSON.stringify(diff, null, 2));
           return;
@@ -87,7 +86,11 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
         case 'csv':
           process.stdout.write(renderDiffCsv(diff));
           return;
-        case 'table': {
+        case 'ndjson':
+        case 'line':
+          printRecords(format, { columns: DIFF_RECORD_COLUMNS, rows: diffRecords(diff) });
+          return;
+        default: {
           const rows = diffChangeRows(diff, TABLE_VALUE_CHARS);
           const note = diffPartialNote(diff);
           const parts = [diffHeadline(diff), ...(note ? [note] : []), '', rows.length > 0 ? renderTable(DIFF_COLUMNS, rows) : 'No added, removed or changed links.', '', diffTrafficLine(diff)];

@@ -4,15 +4,12 @@ import { HISTORY_COLUMNS, historyHeadline, historyPrunedNote, historyRows, rende
 import { TABLE_VALUE_CHARS } from '../../history/render-diff.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out, renderTable } from '../output.js';
+import { outputOf, printRecords, withOutputOption, type OutputArgs } from '../output-option.js';
 import { withHistoryStore } from './snapshots.js';
 
-/** Output formats of `vpnsync history`. */
-export const HISTORY_FORMATS = ['table', 'json', 'md'] as const;
-
 /** Parsed options of `vpnsync history`. */
-export interface HistoryArgs extends GlobalArgs {
+export interface HistoryArgs extends GlobalArgs, OutputArgs {
   link: string;
-  format: (typeof HISTORY_FORMATS)[number];
 }
 
 /** `vpnsync history <link>`: every version of one link and its status timeline. */
@@ -20,19 +17,23 @@ export const historyCommand: CommandModule<GlobalArgs, HistoryArgs> = {
   command: 'history <link>',
   describe: 'Show every version of one link connection (what changed, when) and its status timeline',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'table; csv, ndjson and line list the versions, one record per changed field', formatAlias: true })
       .positional('link', { type: 'string', demandOption: true, describe: 'The link: its ARM id, gateway/connection/link, or its name when unique' })
-      .option('format', { choices: HISTORY_FORMATS, default: 'table' as const, describe: 'table | json | md' })
       .example('$0 history vpngw-weu-01/branch-0042/link-1', 'By gateway/connection/link')
-      .example('$0 history branch-0042-link-1 --format json | jq .timeline', 'By name, as JSON') as unknown as Argv<HistoryArgs>,
+      .example('$0 history branch-0042-link-1 -o json | jq .timeline', 'By name, as JSON') as unknown as Argv<HistoryArgs>,
   handler: async (argv) => {
     await withHistoryStore(argv.db, (store) => {
       const h = linkHistory(store.sqlite, findLink(store.sqlite, argv.link));
-      if (argv.format === 'json') {
+      const format = outputOf(argv) ?? 'table';
+      if (format === 'csv' || format === 'ndjson' || format === 'line') {
+        printRecords(format, { columns: HISTORY_COLUMNS, rows: historyRows(h) });
+        return;
+      }
+      if (format === 'json') {
         out(JSON.stringify(h, null, 2));
         return;
       }
-      if (argv.format === 'md') {
+      if (format === 'md') {
         out(renderHistoryMarkdown(h));
         return;
       }

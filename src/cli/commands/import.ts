@@ -5,15 +5,17 @@ import { ImportInputError } from '../../import/import-input-error.js';
 import { parseImportJson } from '../../import/parse-import-json.js';
 import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-input.js';
 import { openStore } from '../../store/open-store.js';
+import { StoreError } from '../../store/store-error.js';
 import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
-import { createLog, out } from '../output.js';
+import { createLog } from '../output.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
 
 /** The options of `vpnsync import`, as yargs parses them. */
-export interface ImportArgs extends GlobalArgs {
+export interface ImportArgs extends GlobalArgs, OutputArgs {
   file: string;
-  json: boolean;
+  'dry-run': boolean;
   quiet: boolean;
 }
 
@@ -22,22 +24,31 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
   command: 'import <file>',
   describe: 'Record ARM JSON captured elsewhere (az rest, the portal\'s JSON view) as a pull, without contacting Azure',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'nothing on stdout, the summary line on stderr' })
       .positional('file', { type: 'string', demandOption: true, describe: `File of ARM JSON ("-" for stdin, at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` })
-      .option('json', { type: 'boolean', default: false, describe: 'Print the import result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file and say what the import would record (added, changed, removed); write nothing' })
+      .example('$0 import links.json --dry-run', 'What importing the file would change, without recording it')
       .example('$0 import links.json', 'A ListByVpnConnection response saved by az rest')
       .example('az rest --method get --url "/subscriptions/$SUB/providers/Microsoft.Network/vpnGateways?api-version=2024-05-01" | $0 import -', 'Gateways with embedded connections, from stdin') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
+    const format = outputOf(argv) as OutputFormat | undefined;
     const log = createLog({ quiet: argv.quiet });
     // Everything about the input is checked before the database is opened: bad input leaves
     // no trace, not even a new empty database.
     // yargs hands a lone "-" to a string positional as ''.
     const { plan, label } = await readPlan(argv.file === '' ? '-' : argv.file);
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
+    const dryRun = argv['dry-run'];
+    const file = resolveDbPath(argv.db);
+    const store = await openStore(file, { mode: dryRun ? 'rehearse' : 'write' }).catch((e: unknown) => {
+      if (dryRun && e instanceof StoreError && e.reason === 'missing') {
+        throw new StoreError('missing', `No database at ${file}: a dry run compares the file with what is stored. Run vpnsync import without --dry-run (or vpnsync migrate for an empty database) first.`);
+      }
+      throw e;
+    });
     let result: ImportResult;
     try {
-      result = importArmJson({ store }, plan, label);
+      result = importArmJson({ store }, plan, label, { dryRun });
     } finally {
       await store.close();
     }
@@ -47,8 +58,13 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       const n = result.connectionsWithoutLinks;
       log.warn(`note: ${n === 1 ? '1 connection has' : `${n} connections have`} no embedded vpnLinkConnections; ${n === 1 ? 'its' : 'their'} stored links were left as they were`);
     }
-    if (argv.json) out(JSON.stringify(result, null, 2));
-    log.info(importSummaryLine(result));
+    if (format !== undefined) {
+      printResult(format, dryRun ? { ...result, pullId: null, dryRun: true } : result, {
+        columns: ['pullId', 'status', 'links', 'added', 'changed', 'removed', 'source'],
+        rows: [[dryRun ? null : result.pullId, result.status, result.seen, result.added + result.restored, result.changed, result.removed, result.source]],
+      });
+    }
+    log.info(importSummaryLine(result, dryRun));
   },
 };
 
@@ -63,6 +79,7 @@ async function readPlan(file: string): Promise<{ plan: ImportPlan; label: string
 }
 
 /** "import #5 complete: 2 links (2 added, 0 changed, 0 removed) from links.json, a VpnGateways_List example (…)". */
-export function importSummaryLine(r: ImportResult): string {
-  return `import #${r.pullId} ${r.status}: ${r.seen} link${r.seen === 1 ? '' : 's'} (${r.added + r.restored} added, ${r.changed} changed, ${r.removed} removed) from ${r.source}, ${r.description}`;
+export function importSummaryLine(r: ImportResult, dryRun = false): string {
+  const counts = `${r.seen} link${r.seen === 1 ? '' : 's'} (${r.added + r.restored} added, ${r.changed} changed, ${r.removed} removed) from ${r.source}, ${r.description}`;
+  return dryRun ? `dry run: a ${r.status} import would record ${counts}; nothing written` : `import #${r.pullId} ${r.status}: ${counts}`;
 }

@@ -8,11 +8,12 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 import { asUsageError, coerceWith } from './snapshots.js';
 
 /** Parsed options of `vpnsync prune`. */
-export interface PruneArgs extends GlobalArgs {
+export interface PruneArgs extends GlobalArgs, OutputArgs {
   keep?: number | undefined;
   'keep-pulls'?: number | undefined;
   'dry-run': boolean;
@@ -24,7 +25,7 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
   command: 'prune',
   describe: 'Drop versions and traffic samples older than a retention; the state as of every kept pull stays exact',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'nothing on stdout, one line on stderr' })
       .option('keep', { type: 'string', describe: `Keep this much history: ${DURATION_FORMS}`, coerce: coerceWith((t) => parseDuration(t, '--keep')) })
       .option('keep-pulls', { ...NUMERIC, describe: 'Keep the newest N complete or partial pulls', coerce: integerIn('--keep-pulls', 1, 1_000_000_000) })
       .conflicts('keep', 'keep-pulls')
@@ -37,16 +38,23 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
       .example('$0 prune --keep 90d', 'Keep 90 days of history')
       .example('$0 prune --keep-pulls 1000 --dry-run', 'What keeping the newest 1000 pulls would drop') as unknown as Argv<PruneArgs>,
   handler: async (argv) => {
+    const format = outputOf(argv) as OutputFormat | undefined;
     const log = createLog();
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     try {
       const retention: Retention = argv['keep-pulls'] !== undefined ? { keepPulls: argv['keep-pulls'] } : { keepMs: argv.keep!, now: Date.now() };
       const boundary = pruneBoundary(store.sqlite, retention);
+      const r = pruneHistory(store.sqlite, boundary, { dryRun: argv['dry-run'] });
+      if (format !== undefined) {
+        printResult(format, r, {
+          columns: ['keepFromPull', 'dryRun', 'versionsDropped', 'trafficSamplesDropped', 'scopeRowsDropped'],
+          rows: [[r.keepFrom?.id ?? null, r.dryRun, r.versionsDropped, r.trafficSamplesDropped, r.scopeRowsDropped]],
+        });
+      }
       if (!boundary) {
         log.info(`Nothing to prune: history starts at pull #${historyStart(store.sqlite)}, within the retention.`);
         return;
       }
-      const r = pruneHistory(store.sqlite, boundary, { dryRun: argv['dry-run'] });
       log.info(
         `${r.dryRun ? 'Would drop' : 'Dropped'} history before pull #${boundary.id} (${formatTime(boundary.finishedAt)}): ` +
           `${r.versionsDropped} versions, ${r.trafficSamplesDropped} traffic samples, ${r.scopeRowsDropped} scope rows. ` +

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { HistoryInputError } from '../../history/history-input-error.js';
 import { asOfState } from '../../query/as-of-view.js';
-import { createRowFormatter, defaultQueryFormat, QUERY_FORMATS, type QueryFormat } from '../../query/format/query-format.js';
+import { createRowFormatter, defaultQueryFormat, type QueryFormat } from '../../query/format/query-format.js';
 import type { RowFormatter } from '../../query/format/row-formatter.js';
 import { openQueryDb } from '../../query/open-query-db.js';
 import { QueryError } from '../../query/query-error.js';
@@ -13,12 +13,12 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { readerGone } from '../output.js';
+import { outputOf, withOutputOption, type OutputArgs } from '../output-option.js';
 
 /** The options of `vpnsync query`, as yargs parses them. */
-export interface QueryArgs extends GlobalArgs {
+export interface QueryArgs extends GlobalArgs, OutputArgs {
   sql?: string | undefined;
   file?: string | undefined;
-  format?: QueryFormat | undefined;
   param?: string | string[] | undefined;
   at?: string | undefined;
 }
@@ -31,20 +31,19 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
   command: 'query [sql]',
   describe: 'Run a read-only SQL query over the local database (Azure is not contacted)',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'table on a terminal, csv otherwise', formatAlias: true })
       .positional('sql', { type: 'string', describe: 'One SELECT (or WITH, VALUES, EXPLAIN, reporting PRAGMA); "-" reads it from stdin' })
       .option('file', { alias: 'f', type: 'string', describe: 'Read the SQL from FILE ("-" for stdin)' })
-      .option('format', { choices: QUERY_FORMATS, describe: 'table | json | ndjson | csv | md | line (default: table on a terminal, csv otherwise)' })
       // Not `array: true`: an array option would swallow the SQL argument after it.
       .option('param', { type: 'string', describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
       .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })
       .example('$0 query "SELECT gatewayName, count(*) FROM vpn_link_connections GROUP BY 1"', 'Links per gateway')
-      .example('$0 query -f examples/queries/links-down.sql --format json | jq .', 'SQL from a file (shipped in examples/queries), JSON out')
+      .example('$0 query -f examples/queries/links-down.sql -o json | jq .', 'SQL from a file (shipped in examples/queries), JSON out')
       .example("$0 query --param gw=vpngw-weu-01 \"SELECT name FROM vpn_link_connections WHERE gatewayName = :gw\"", 'A named parameter') as unknown as Argv<QueryArgs>,
   handler: async (argv) => {
     const sql = readSql(argv);
     const params = parseOrUsage(() => parseQueryParams(argv.param === undefined ? [] : [argv.param].flat()));
-    const format = argv.format ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
+    const format = (outputOf(argv) as QueryFormat | undefined) ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
     const db = await openQueryDb(resolveDbPath(argv.db));
     try {
       const asOf = argv.at === undefined ? undefined : asOfState(db.sqlite, db.file, argv.at);

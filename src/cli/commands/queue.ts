@@ -1,6 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
+import { hostname } from 'node:os';
 import { openStore } from '../../store/open-store.js';
+import { failHeldLocks } from '../../store/held-locks.js';
+import { onStoppingSignal } from '../signals.js';
 import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
 import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
@@ -11,6 +14,7 @@ import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out, renderTable } from '../output.js';
+import { outputOf, printRecords, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 import type { ActionKind, ActionStatus } from '../../store/schema.js';
 
@@ -47,24 +51,21 @@ function enqueueCommand(kind: ActionKind, name: string, describe: string): Comma
   };
 }
 
-interface ListArgs extends GlobalArgs {
+interface ListArgs extends GlobalArgs, OutputArgs {
   status?: ActionStatus[] | undefined;
-  format: 'table' | 'json';
 }
 
-interface IdArgs extends GlobalArgs {
+interface IdArgs extends GlobalArgs, OutputArgs {
   id: number;
-  format?: 'text' | 'json';
   'dry-run'?: boolean;
 }
 
-interface RunArgs extends GlobalArgs, ArmArgs {
+interface RunArgs extends GlobalArgs, ArmArgs, OutputArgs {
   concurrency?: number | undefined;
   'max-resets'?: number | undefined;
   force: boolean;
   'dry-run': boolean;
   id?: number[] | undefined;
-  json: boolean;
   quiet: boolean;
 }
 
@@ -72,15 +73,19 @@ const listCommand: CommandModule<GlobalArgs, ListArgs> = {
   command: 'list',
   describe: 'List actions, newest first',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'table', formatAlias: true })
       .option('status', { type: 'string', array: true, choices: STATUSES, describe: 'Only these statuses (repeatable)' })
-      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }) as unknown as Argv<ListArgs>,
+      .example('$0 queue list --status failed -o json | jq \'.[].errorCode\'', 'Why actions failed') as unknown as Argv<ListArgs>,
   handler: async (argv) => {
+    const format = (outputOf(argv) ?? 'table') as OutputFormat;
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const rows = listActions(store.sqlite, argv.status);
-      if (argv.format === 'json') out(JSON.stringify(rows.map(actionView), null, 2));
-      else out(renderTable(['id', 'kind', 'status', 'link', 'requestedBy', 'queuedAt', 'notBefore', 'finishedAt', 'errorCode'], rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code])));
+      printRecords(format, {
+        columns: ['id', 'kind', 'status', 'link', 'requestedBy', 'queuedAt', 'notBefore', 'finishedAt', 'errorCode'],
+        rows: rows.map((r) => [r.id, r.kind, r.status, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, r.requested_by, r.queued_at, r.not_before, r.finished_at, r.error_code]),
+        objects: rows.map(actionView),
+      });
     } finally {
       await store.close();
     }
@@ -91,18 +96,29 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
   command: 'show <id>',
   describe: 'Show one action: its target, outcome, audit trail and IKE SA result',
   builder: (y: Argv<GlobalArgs>) =>
-    y
-      // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
-      .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
-      .string('id')
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const }) as unknown as Argv<IdArgs>,
+    withOutputOption(
+      y
+        // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
+        .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
+        .string('id'),
+      { defaultText: 'the action and its trail as text; tabular formats list the trail, one row per event', formatAlias: true },
+    ) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
+    const format = outputOf(argv) as OutputFormat | undefined;
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const detail = showAction(store.sqlite, argv.id);
       if (!detail) throw new UsageError(`No action #${argv.id}`);
-      if (argv.format === 'json') out(JSON.stringify(detail, null, 2));
-      else out(detail.text);
+      const { text, ...data } = detail;
+      if (format === undefined) out(text);
+      else {
+        const a = data.action;
+        const link = `${a.gatewayName}/${a.connectionName}/${a.linkConnectionName}`;
+        printResult(format, data, {
+          columns: ['actionId', 'kind', 'link', 'at', 'event', 'httpStatus', 'requestId', 'detail'],
+          rows: data.events.map((e) => [a.id, a.kind, link, e.at, e.event, e.httpStatus, e.requestId, e.detail]),
+        });
+      }
     } finally {
       await store.close();
     }
@@ -114,21 +130,27 @@ const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
   describe: 'Cancel a queued action (running or finished actions cannot be cancelled)',
   // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withOutputOption(y, { defaultText: 'nothing on stdout, one line on stderr' })
       .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
       .string('id')
       .option('dry-run', { type: 'boolean', default: false, describe: 'Only check that the action could be cancelled; write nothing' }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const dryRun = argv['dry-run'] === true;
+    const format = outputOf(argv) as OutputFormat | undefined;
+    const report = () => {
+      if (format !== undefined) printResult(format, { id: argv.id, cancelled: !dryRun, dryRun }, { columns: ['id', 'cancelled', 'dryRun'], rows: [[argv.id, !dryRun, dryRun]] });
+    };
     const store = await openStore(resolveDbPath(argv.db), dryRun ? { mode: 'read' } : { mode: 'write', mustExist: true });
     try {
       if (dryRun) {
         checkCancellable(store.sqlite, argv.id);
         createLog().info(`dry run: action #${argv.id} would be cancelled, nothing written`);
+        report();
         return;
       }
       cancelAction(store.sqlite, argv.id, defaultRequester(), new Date().toISOString());
       createLog().info(`action #${argv.id} cancelled`);
+      report();
     } catch (e) {
       if (e instanceof CancelError) throw new UsageError(e.message);
       throw e;
@@ -142,15 +164,15 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   command: 'run',
   describe: 'Run the due actions against ARM (resumes operations a stopped runner left in flight)',
   builder: (y: Argv<GlobalArgs>) =>
-    withArmOptions(y)
+    withOutputOption(withArmOptions(y), { defaultText: 'a line per action that did not succeed and a summary on stderr; -o lists one row per action' })
       .option('concurrency', { ...NUMERIC, describe: `Actions in flight at once, 1-64 (default ${DEFAULT_QUEUE_CONCURRENCY}); resets of one VPN connection never overlap`, coerce: integerIn('--concurrency', 1, 64) })
       .option('max-resets', { ...NUMERIC, describe: `At most this many resets in this run (default ${DEFAULT_MAX_RESETS})`, coerce: integerIn('--max-resets', 0, 100_000) })
       .option('force', { type: 'boolean', default: false, describe: 'No --max-resets cap' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would run; send and change nothing' })
       .option('id', { ...NUMERIC, array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
-      .option('json', { type: 'boolean', default: false, describe: 'Print the run result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
+    const format = outputOf(argv) as OutputFormat | undefined;
     const log = createLog({ quiet: argv.quiet });
     const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id };
     const { planQueueRun, runQueue } = await import('../../queue/run-queue.js');
@@ -168,11 +190,12 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
           ...plan.notDue.map((r) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `wait: not before ${r.not_before}`]),
           ...plan.held.map(({ row: r, reason }) => [r.id, r.kind, `${r.gatewayName}/${r.connectionName}/${r.linkConnectionName}`, `hold: ${reason}`]),
         ];
-        if (argv.json) {
+        if (format === undefined || format === 'table') {
+          out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');
+        } else {
           const view = Object.fromEntries(Object.entries(plan).map(([k, list]) => [k, (list as Parameters<typeof actionView>[0][]).map(actionView)]));
-          out(JSON.stringify(view, null, 2));
+          printResult(format, view, { columns: ['id', 'kind', 'link', 'would'], rows });
         }
-        else out(rows.length > 0 ? renderTable(['id', 'kind', 'link', 'would'], rows) : 'Nothing queued.');
       } finally {
         await store.close();
       }
@@ -181,15 +204,32 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const arm = await armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     let result: QueueRunResult;
+    // Ctrl-C or a service stop: the run row is marked failed at once (not left `running` until
+    // the next run clears it), and actions ARM already accepted stay for the next run to poll.
+    const stopSignals = onStoppingSignal((signal) => {
+      const ids = failHeldLocks(store.sqlite, 'queue_runs', process.pid, hostname(), new Date().toISOString(), `interrupted by ${signal}`);
+      const inFlight = ids.length === 0 ? 0 : (store.sqlite.prepare(`SELECT count(*) FROM actions WHERE status = 'running' AND run_id IN (${ids.map(() => '?').join(', ')})`).pluck().get(...ids) as number);
+      store.sqlite.close();
+      return (
+        `queue run${ids.length > 0 ? ` #${ids.join(', #')}` : ''} interrupted by ${signal}: marked failed` +
+        (inFlight > 0 ? `; ${inFlight} action${inFlight === 1 ? '' : 's'} in flight: the next queue run finds out how ${inFlight === 1 ? 'it' : 'they'} ended (never sent again)` : '')
+      );
+    });
     try {
       result = await runQueue({ arm, store, log: (line) => log.info(line) }, options);
     } finally {
+      stopSignals();
       await store.close();
     }
     for (const o of result.outcomes) if (o.outcome !== 'succeeded') log.warn(`#${o.id} ${o.kind} ${o.link}: ${o.outcome}: ${o.errorCode ?? ''} ${o.message ?? ''}${o.requestId ? `; request id ${o.requestId}` : ''}`.trim());
     for (const r of result.requeued) log.warn(`#${r.id} ${r.kind} ${r.link}: queued again, not before ${r.notBefore}: ${r.reason}`);
     for (const h of result.held) log.warn(`#${h.id} ${h.kind} ${h.link}: held back, ${h.reason}`);
-    if (argv.json) out(JSON.stringify(result, null, 2));
+    if (format !== undefined) {
+      printResult(format, result, {
+        columns: ['id', 'kind', 'link', 'outcome', 'errorCode', 'message', 'requestId'],
+        rows: result.outcomes.map((o) => [o.id, o.kind, o.link, o.outcome, o.errorCode, o.message, o.requestId]),
+      });
+    }
     const ok = result.outcomes.filter((o) => o.outcome === 'succeeded').length;
     log.info(
       `queue run #${result.runId}: ${ok} succeeded, ${result.outcomes.length - ok} failed or pending` +

@@ -7,7 +7,8 @@ import { openStore, translateSqliteError, type Store } from '../../store/open-st
 import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
-import { out, renderTable } from '../output.js';
+import { out } from '../output.js';
+import { outputOf, printRecords, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 
 /**
@@ -49,8 +50,7 @@ export function coerceWith<T>(parse: (text: string) => T): (value: unknown) => T
 }
 
 /** Parsed options of `vpnsync snapshots`. */
-export interface SnapshotsArgs extends GlobalArgs {
-  format: 'table' | 'json';
+export interface SnapshotsArgs extends GlobalArgs, OutputArgs {
   limit: number;
 }
 
@@ -68,11 +68,10 @@ export const snapshotsCommand: CommandModule<GlobalArgs, SnapshotsArgs> = {
   command: 'snapshots',
   describe: 'List the pulls (snapshots) in the database, newest first: id, time, status and counts',
   builder: (y: Argv<GlobalArgs>) =>
-    y
-      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: aligned columns; json: an array of pulls' })
+    withOutputOption(y, { defaultText: 'table', formatAlias: true })
       .option('limit', { ...NUMERIC, default: DEFAULT_SNAPSHOT_LIMIT, describe: 'Show the newest N pulls (0: all)', coerce: integerIn('--limit', 0, 1_000_000_000) })
       .example('$0 snapshots', 'The newest 20 pulls')
-      .example('$0 snapshots --limit 0 --format json | jq \'map(select(.status == "partial"))\'', 'Every partial pull') as unknown as Argv<SnapshotsArgs>,
+      .example('$0 snapshots --limit 0 -o json | jq \'map(select(.status == "partial"))\'', 'Every partial pull') as unknown as Argv<SnapshotsArgs>,
   handler: async (argv) => {
     await withHistoryStore(argv.db, (store) => {
       const start = historyStart(store.sqlite);
@@ -83,20 +82,18 @@ export const snapshotsCommand: CommandModule<GlobalArgs, SnapshotsArgs> = {
         const note = recorded && p.id < start ? 'pruned' : p.status === 'failed' || p.status === 'partial' ? p.errorSummary : null;
         return { ...p, ref: back === 0 ? 'latest' : back > 0 ? `-${back}` : null, note };
       });
-      if (argv.format === 'json') {
-        out(JSON.stringify(rows, null, 2));
-        return;
-      }
-      if (rows.length === 0) {
+      const format = outputOf(argv) ?? 'table';
+      if (rows.length === 0 && format === 'table') {
         out('No pulls yet: run vpnsync pull.');
         return;
       }
-      out(
-        renderTable(
-          ['id', 'ref', 'finished', 'status', 'links', 'added', 'changed', 'removed', 'scopes failed', 'filter', 'note'],
-          rows.map((r) => [r.id, r.ref ?? '', formatTime(r.finishedAt), r.status, r.linksSeen, r.linksAdded, r.linksChanged, r.linksRemoved, r.scopesFailed, r.filter ?? '', shorten(r.note)]),
-        ),
-      );
+      // The table shortens notes to keep a line per pull; every other format carries them whole.
+      const note = format === 'table' ? shorten : (s: string | null) => s;
+      printRecords(format as OutputFormat, {
+        columns: ['id', 'ref', 'finished', 'status', 'links', 'added', 'changed', 'removed', 'scopesFailed', 'filter', 'note'],
+        rows: rows.map((r) => [r.id, r.ref, formatTime(r.finishedAt), r.status, r.linksSeen, r.linksAdded, r.linksChanged, r.linksRemoved, r.scopesFailed, r.filter, note(r.note)]),
+        objects: rows,
+      });
     });
   },
 };

@@ -47,8 +47,11 @@ const SECRET_FIELDS = new RegExp(
 );
 /** user:password@ (or a bare user@) in any URL. */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
-/** Bearer and Basic credentials wherever they stand. */
-const SCHEME_TOKEN = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g;
+/**
+ * Bearer and Basic credentials wherever they stand: random-looking (a digit, `+`, `/`, `=` or a
+ * lower-case letter followed by a capital), so that "a Basic SKU gateway" stays as it is.
+ */
+const SCHEME_TOKEN = /\b(Bearer|Basic)\s+(?=[A-Za-z0-9\-._~+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9\-._~+/]{8,}=*/g;
 /** A JSON Web Token (an access token) on its own. */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 

@@ -12,6 +12,7 @@ describe('redactSecrets: credentials in any form become [redacted]', () => {
     ['a JSON authorization header', '{"authorization": "Bearer abc", "accept": "x"}', `{"authorization": "${REDACTED}", "accept": "x"}`],
     ['a Proxy-Authorization header', 'proxy-authorization: Basic dXNlcjpwYXNz', `proxy-authorization: ${REDACTED}`],
     ['a bearer token in prose', 'sent Bearer abcDEF123._~+/= to x', `sent Bearer ${REDACTED} to x`],
+    ['a Basic credential in prose', 'sent Basic dXNlcjpwYXNz to the proxy', `sent Basic ${REDACTED} to the proxy`],
     ['a JWT', `token ${JWT} expired`, `token ${REDACTED} expired`],
     ['client_secret in a form body', 'grant_type=client_credentials&client_secret=Abc~123.xyz&scope=x', `grant_type=client_credentials&client_secret=${REDACTED}&scope=x`],
     ['client_secret in JSON', '{"client_secret":"Abc~123"}', `{"client_secret":"${REDACTED}"}`],
@@ -31,6 +32,8 @@ describe('redactSecrets: credentials in any form become [redacted]', () => {
       'retrying GET /subscriptions/x/providers/Microsoft.Network/vpnGateways: HTTP 503 (request id abc)',
       'vpnsync: Expected properties.sharedKey of /subscriptions/x to be a string, got a number',
       'see https://learn.microsoft.com/azure/ for details',
+      'ARM refused: a Basic SKU gateway has no VPN link connections',
+      'Bearer token expired; sign in again',
     ]) {
       expect(redactSecrets(line)).toBe(line);
     }

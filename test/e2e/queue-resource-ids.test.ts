@@ -59,4 +59,21 @@ describe('queue run: an id that breaks ARM’s grammar is never sent', () => {
     expect(r.stderr).toMatch(/^vpnsync: Expected a link connection id/);
     expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
   });
+
+  it('queue --where matching a stored link whose id is `…/..` (an older vpnsync’s import) refuses, queuing nothing', async () => {
+    const ctx = await start({ seed: 153 });
+    expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+    const link = ctx.emulator.links()[0]!;
+    const bad = link.id.replace(/[^/]+$/, '..');
+    const db = new BetterSqlite3(ctx.db);
+    try {
+      db.prepare('UPDATE vpn_link_connections SET id = ?, _key = lower(?) WHERE _key = ?').run(bad, bad, link.id.toLowerCase());
+    } finally {
+      db.close();
+    }
+    const r = await ctx.vpnsync(['queue', 'ike-sas', '--where', `gatewayName = '${link.gatewayName}'`, '--yes']);
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    expect(r.stderr).toBe(`vpnsync: --where matched ${bad}, which is not a valid ARM link connection id (the segment after 'vpnLinkConnections' is '..', a path step rather than a name); nothing queued\n`);
+    expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
+  });
 });

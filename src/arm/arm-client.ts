@@ -16,13 +16,15 @@ import {
 import { ArmError, armErrorDetailOf, armErrorFromResponse, oneLine } from './arm-error.js';
 import { armAuthPolicy, isPlainHttp } from './auth-policy.js';
 import { systemClock, type Clock } from './clock.js';
-import { subscriptionOf } from './resource-id.js';
+import { armPathProblem, subscriptionOf } from './resource-id.js';
 import { parseRetryAfterMs } from './retry-after.js';
 import { hostPortOf, networkFailureLine } from './network-failure.js';
 import { readBudgetFor, remainingReads, SubscriptionPacer, type BudgetMark, type TokenBucketOptions } from './token-bucket.js';
 
 /** api-version of Subscriptions_List (the only Microsoft.Resources call vpnsync makes). */
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
+/** ArmError code of a request refused before it was sent: its path would resolve to another resource's (see armPathProblem). */
+export const INVALID_PATH = 'InvalidResourcePath';
 /** Per-attempt timeout, body included: a hung response is abandoned and retried after this long. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Retries per request for 429, 5xx, timeouts and dropped connections. */
@@ -209,6 +211,12 @@ export class ArmClient {
   }
 
   private async send(method: 'GET' | 'POST', pathOrUrl: string, apiVersion: string, gate?: RequestGate, mode: { anyStatus?: boolean } = {}): Promise<ArmResponse> {
+    // Checked on the path as built or given, before URL resolution folds `..` away: the last
+    // guard against a request landing on another resource than the one meant.
+    const problem = armPathProblem(pathOrUrl);
+    if (problem !== undefined) {
+      throw new ArmError({ message: `refusing to send ${method} ${pathOrUrl.replace(/[?#].*$/s, '')}: ${problem}`, code: INVALID_PATH, path: pathOrUrl.replace(/[?#].*$/s, '') });
+    }
     const url = this.resolve(pathOrUrl, apiVersion);
     const path = pathOf(url);
     const pipeline = method === 'POST' ? this.actionPipeline : this.pipeline;

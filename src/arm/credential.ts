@@ -19,19 +19,27 @@ export class CredentialConfigError extends Error {
  * honouring AZURE_AUTHORITY_HOST. For an authority that is not a known Entra host (Azure Stack,
  * the vpnsync emulator) MSAL's instance discovery, which asks login.microsoftonline.com about
  * the host, is turned off: that host could not vouch for it, and the call would leave the network.
- * Throws CredentialConfigError for settings it cannot use (a malformed AZURE_AUTHORITY_HOST, an
- * unknown AZURE_TOKEN_CREDENTIALS); getToken failures come as one line (see describeCredentialFailure).
+ * Throws CredentialConfigError for settings it cannot use (a malformed or non-https
+ * AZURE_AUTHORITY_HOST, an unknown AZURE_TOKEN_CREDENTIALS); getToken failures come as one line (see describeCredentialFailure).
  */
 export function createArmCredential(env: NodeJS.ProcessEnv = process.env): TokenCredential {
   const authorityHost = env.AZURE_AUTHORITY_HOST?.trim() || undefined;
   let custom = false;
   if (authorityHost) {
-    let host: string;
+    let url: URL;
     try {
-      host = new URL(authorityHost).hostname.toLowerCase();
+      url = new URL(authorityHost);
     } catch {
       throw new CredentialConfigError(`Expected AZURE_AUTHORITY_HOST to be a URL such as https://login.microsoftonline.com, got '${authorityHost}'`);
     }
+    // The client secret (or assertion) goes to this host: only over TLS, even on loopback. The
+    // identity library would refuse it too, but only at the first token request, after a pull has
+    // been recorded as started; refused here, nothing is written.
+    if (url.protocol !== 'https:') {
+      // Quoted without any user:password part of the URL.
+      throw new CredentialConfigError(`Expected AZURE_AUTHORITY_HOST to be an https URL (the client secret is sent to it, so only over TLS), got '${url.protocol}//${url.host}'`);
+    }
+    const host = url.hostname.toLowerCase();
     custom = !(KNOWN_AUTHORITY_HOSTS as readonly string[]).includes(host);
   }
   let credential: TokenCredential;
@@ -108,13 +116,12 @@ export async function operatorCredentialFailure(e: unknown, authorityHost: strin
   };
   const inner = (e as { errors?: unknown }).errors;
   // "EnvironmentCredential is unavailable. No underlying credential could be used": nothing is
-  // configured. A configured credential that cannot work (an http authority) is unavailable too,
-  // but says something else, which is kept.
+  // configured. A configured credential that cannot work is unavailable too, but says something
+  // else, which is kept.
   const unavailable =
     (e.name === 'CredentialUnavailableError' || (Array.isArray(inner) && inner.every((x) => x instanceof Error && x.name === 'CredentialUnavailableError'))) &&
     /is unavailable|No underlying credential/i.test(e.message);
   if (unavailable) return named(NO_CREDENTIAL_ADVICE);
-  if (/^http:/i.test(authorityHost)) return named(`Expected AZURE_AUTHORITY_HOST to be an https URL, got ${authorityHost}: the identity library signs in only over https`);
   const described = describeCredentialFailure(e) as Error;
   if (/endpoints_resolution_error/.test(e.message)) {
     const probe = await probeTls(authorityHost);

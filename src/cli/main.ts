@@ -12,6 +12,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
 import { isNetworkFailureCode } from '../arm/network-failure.js';
 import { endQuietlyOnEpipe } from './output.js';
+import { redactWrites } from './redact-secrets.js';
 
 /**
  * The commands, in --help order, each loaded only when needed: a command line naming one
@@ -123,6 +124,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   // A pipe closed early (`| head`) ends the output quietly, in every command; stderr too, for `2>&1 | head`.
   endQuietlyOnEpipe(process.stdout);
   endQuietlyOnEpipe(process.stderr);
+  // One redactor for every line on stderr, the Azure SDK's log included (stdout is data, as asked for).
+  redactWrites(process.stderr);
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {

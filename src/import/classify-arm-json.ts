@@ -1,5 +1,5 @@
-import { connectionKey, gatewayKey, parseLinkId } from '../arm/resource-id.js';
-import { NormaliseError, normaliseLink } from '../sync/normalise.js';
+import { connectionKey, gatewayKey, linkKey, parseLinkId, resourceIdProblem } from '../arm/resource-id.js';
+import { canonicalJson, NormaliseError, normaliseLink } from '../sync/normalise.js';
 import { ImportInputError } from './import-input-error.js';
 
 /** What an import file holds. */
@@ -30,6 +30,8 @@ export interface ImportPlan {
   paged: boolean;
   /** For Microsoft's example files: the operation they document. */
   operationId?: string | undefined;
+  /** Each link's key, with where in the file it was first seen (to name both copies of a duplicate). */
+  firstSeen: Map<string, { where: string; item: unknown }>;
 }
 
 /** What an import accepts, for "Expected …" messages. */
@@ -85,6 +87,9 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
   if (items.length === 0) {
     throw found(`an empty list: it does not say which connection or gateway it lists, so there is nothing to import`);
   }
+  // Where each item is, for messages: value[3], [3], or the document itself.
+  const at = (i: number): string => (list === 'response' ? `value[${i}]` : list === 'array' ? `[${i}]` : 'the document');
+  items.forEach((item, i) => checkId(item, at(i), source));
   const kinds = items.map((item) => kindOf(item));
   const firstKind = kinds[0];
   const foreign = kinds.findIndex((k) => k === undefined);
@@ -103,7 +108,7 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
   switch (kind) {
     case 'link': {
       plan.shape = list === 'none' ? 'link' : 'link-list';
-      for (const item of items) addLink(plan, item);
+      items.forEach((item, i) => addLink(plan, item, at(i), source));
       const parents = new Set(plan.links.map((l) => connectionKey(parseLinkId((l as { id: string }).id) as NonNullable<ReturnType<typeof parseLinkId>>)));
       const [parent] = parents;
       // ListByVpnConnection lists one connection; links of several cannot be its response.
@@ -112,7 +117,7 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
     }
     case 'connection': {
       plan.shape = list === 'none' ? 'connection' : 'connection-list';
-      for (const item of items) addConnection(plan, item, `${label}`);
+      items.forEach((item, i) => addConnection(plan, item, at(i), source));
       const gateways = new Set(items.map((c) => gatewayOfConnection((c as { id: string }).id)));
       const [gateway] = gateways;
       if (siblingsComplete && gateways.size === 1 && gateway !== undefined) plan.completeGateways.add(gateway);
@@ -122,7 +127,7 @@ export function classifyArmJson(value: unknown, label: string): ImportPlan {
       plan.shape = list === 'none' ? 'gateway' : 'gateway-list';
       // A gateway list does not say which subscription or resource group it lists, so a gateway
       // missing from it proves nothing; each listed gateway's embedded connections do.
-      for (const item of items) addGateway(plan, item, label);
+      items.forEach((item, i) => addGateway(plan, item, at(i), source));
       break;
     }
   }
@@ -144,20 +149,59 @@ function newPlan(operationId: string | undefined): ImportPlan {
     connectionsWithoutLinks: [],
     paged: false,
     operationId,
+    firstSeen: new Map(),
   };
 }
 
-function addLink(plan: ImportPlan, item: unknown): void {
+/**
+ * Refuses an item whose id breaks ARM's resource-id grammar (an empty, `.` or `..` segment,
+ * percent-encoding: see resourceIdProblem) with a line naming where it is and why, before its
+ * kind is even judged: such an id would send a later request to another resource's path.
+ */
+function checkId(item: unknown, where: string, source: string): void {
+  if (!isObject(item) || typeof item.id !== 'string') return;
+  const problem = resourceIdProblem(item.id.trim());
+  if (problem !== undefined) {
+    const shown = item.id.length > 300 ? `${item.id.slice(0, 300)}…` : item.id;
+    throw new ImportInputError(`Expected the "id" of ${where} in ${source} to be an ARM resource id, got '${shown}': ${problem}`);
+  }
+}
+
+/**
+ * Adds a link to the plan, once. The same link twice (ids compare case-insensitively, as ARM's
+ * do) is kept once when both copies say the same (a capture that repeats a page, say), and
+ * refused, naming both places, when they differ: which copy is the truth cannot be guessed.
+ */
+function addLink(plan: ImportPlan, item: unknown, where: string, source: string): void {
+  checkId(item, where, source);
   try {
     normaliseLink(item, CHECK_ONLY);
   } catch (e) {
     if (e instanceof NormaliseError) throw new ImportInputError(e.message, { cause: e });
     throw e;
   }
-  plan.links.push(item);
+  const link = item as { id: string };
+  const key = linkKey(link.id);
+  const first = plan.firstSeen.get(key);
+  if (first === undefined) {
+    plan.firstSeen.set(key, { where, item });
+    plan.links.push(item);
+    return;
+  }
+  if (sameLink(first.item, item)) return;
+  // Neither copy's data is quoted: it may hold a sharedKey.
+  throw new ImportInputError(
+    `Expected each link connection once in ${source}, got ${link.id.trim()} twice with different data, at ${first.where} and ${where} (ids compare case-insensitively, as ARM's do); keep the right copy and import again`,
+  );
 }
 
-function addConnection(plan: ImportPlan, item: unknown, label: string): void {
+/** The same JSON apart from key order and the id's casing. */
+function sameLink(a: unknown, b: unknown): boolean {
+  const keyed = (x: unknown) => canonicalJson({ ...(x as Record<string, unknown>), id: linkKey((x as { id: string }).id) });
+  return keyed(a) === keyed(b);
+}
+
+function addConnection(plan: ImportPlan, item: unknown, where: string, label: string): void {
   const conn = item as { id: string; properties?: unknown };
   const key = connectionKeyOf(conn.id);
   plan.presentConnections.add(key);
@@ -171,18 +215,20 @@ function addConnection(plan: ImportPlan, item: unknown, label: string): void {
   if (!Array.isArray(props.vpnLinkConnections)) {
     throw new ImportInputError(`Expected properties.vpnLinkConnections of ${conn.id} in ${label} to be an array, got ${describeJson(props.vpnLinkConnections)}`);
   }
-  for (const link of props.vpnLinkConnections) {
+  props.vpnLinkConnections.forEach((link: unknown, j) => {
+    const at = `${where}.properties.vpnLinkConnections[${j}]`;
+    checkId(link, at, label);
     const id = isObject(link) && typeof link.id === 'string' ? link.id : undefined;
     const parts = id === undefined ? undefined : parseLinkId(id);
-    if (!parts) addLink(plan, link); // throws, naming what is wrong with it
+    if (!parts) addLink(plan, link, at, label); // throws, naming what is wrong with it
     else if (connectionKey(parts) !== key) {
       throw new ImportInputError(`Expected the link connections embedded in ${conn.id} to belong to it, got ${id ?? ''} in ${label}`);
-    } else addLink(plan, link);
-  }
+    } else addLink(plan, link, at, label);
+  });
   plan.completeConnections.set(key, props.vpnLinkConnections.length);
 }
 
-function addGateway(plan: ImportPlan, item: unknown, label: string): void {
+function addGateway(plan: ImportPlan, item: unknown, where: string, label: string): void {
   const gw = item as { id: string; properties?: unknown };
   const m = GATEWAY_ID.exec(gw.id.trim()) as RegExpExecArray;
   const key = gatewayKey({ subscriptionId: m[1] as string, resourceGroupName: m[2] as string, gatewayName: m[3] as string });
@@ -191,14 +237,16 @@ function addGateway(plan: ImportPlan, item: unknown, label: string): void {
   if (!Array.isArray(props.connections)) {
     throw new ImportInputError(`Expected properties.connections of ${gw.id} in ${label} to be an array, got ${describeJson(props.connections)}`);
   }
-  for (const conn of props.connections) {
+  for (const [j, conn] of props.connections.entries()) {
+    const at = `${where}.properties.connections[${j}]`;
+    checkId(conn, at, label);
     const id = isObject(conn) && typeof conn.id === 'string' ? conn.id : undefined;
     if (id === undefined || !CONNECTION_ID.test(id.trim())) {
       throw new ImportInputError(`Expected each of properties.connections of ${gw.id} in ${label} to be a VPN connection with its id, got ${describeResource(conn)}`);
     }
     if (gatewayOfConnection(id) !== key) throw new ImportInputError(`Expected the connections embedded in ${gw.id} to belong to it, got ${id} in ${label}`);
     rejectFlattened(conn, 'connection', label);
-    addConnection(plan, conn, label);
+    addConnection(plan, conn, at, label);
   }
   plan.completeGateways.add(key);
 }

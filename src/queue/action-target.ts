@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { linkKey, parseLinkId, type LinkIdParts } from '../arm/resource-id.js';
+import { linkKey, parseLinkId, resourceIdProblem, type LinkIdParts } from '../arm/resource-id.js';
 
 /** A link an EXEC action is aimed at: its id and the EXEC method's five parameters. */
 export interface ActionTarget extends LinkIdParts {
@@ -92,7 +92,13 @@ export function resolveTargets(readonly: BetterSqlite3.Database, request: Target
     }
     const filtered = rows.filter((r) => matchesScope(r, request));
     if (filtered.length === 0) throw new TargetError(`--where "${request.where}" matched no links in the local inventory`);
-    for (const r of filtered) add(targetFromParts(parseLinkId(r.id) as LinkIdParts, true));
+    for (const r of filtered) {
+      // A row an older vpnsync stored from an imported id that is not an ARM id (`…/..`): refused,
+      // not queued (its POST would go to another resource's path).
+      const parts = parseLinkId(r.id);
+      if (!parts) throw new TargetError(`--where matched ${r.id}, which is not a valid ARM link connection id (${resourceIdProblem(r.id.trim()) ?? 'not a link connection'}); nothing queued`);
+      add(targetFromParts(parts, true));
+    }
   }
   if (out.size === 0) throw new TargetError('Expected at least one target: a link id, gateway/connection/link, or --where "<condition>"');
   return [...out.values()];

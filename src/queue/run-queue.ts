@@ -2,11 +2,11 @@ import { hostname as osHostname } from 'node:os';
 import { createHttpPoller, type OperationResponse, type OperationState, type PollerLike, type RunningOperation } from '@azure/core-lro';
 import type BetterSqlite3 from 'better-sqlite3';
 import pLimit from 'p-limit';
-import { pathOf, SUBSCRIPTIONS_API_VERSION, type ArmClient, type ArmResponse } from '../arm/arm-client.js';
+import { INVALID_PATH, pathOf, SUBSCRIPTIONS_API_VERSION, type ArmClient, type ArmResponse } from '../arm/arm-client.js';
 import { ArmError, armErrorDetailOf, armErrorFromDetail, armErrorFromResponse } from '../arm/arm-error.js';
 import { parseRetryAfterMs } from '../arm/retry-after.js';
 import { systemClock, type Clock } from '../arm/clock.js';
-import { connectionKey, linkPath } from '../arm/resource-id.js';
+import { connectionKey, linkPartsProblem, linkPath } from '../arm/resource-id.js';
 import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
 import type { Store } from '../store/open-store.js';
 import { recordSubscriptionStates, subscriptionStatesOf } from '../store/subscription-states.js';
@@ -333,6 +333,11 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   };
 
   const runAction = async (row: ActionRow, resume: boolean): Promise<ActionOutcome | undefined> => {
+    // A link name that is no ARM name (`..`, say, queued by an older vpnsync) would send the POST
+    // to another resource's path: refused before anything is sent (the ARM client refuses such
+    // a path too; this says which name is wrong).
+    const invalid = resume ? undefined : linkPartsProblem(row);
+    if (invalid !== undefined) return finish(row, { outcome: 'failed', errorCode: INVALID_PATH, message: `not sent: ${row.link_id} is not a valid ARM resource id (${invalid})` });
     const path = `${linkPath(row)}/${ACTION_PATH[row.kind]}`;
     let lastResponse: ArmResponse | undefined;
     const toOperation = (res: ArmResponse, method: string, url: string): OperationResponse => {
@@ -416,6 +421,8 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
           // A refusal: ARM answered without acting (409 Conflict, or 429 once the throttling
           // retries are spent or because another operation holds the gateway).
           if (e instanceof ArmError && (e.status === 409 || e.status === 429)) return requeue(row, e);
+          // Refused by the ARM client itself: nothing was sent.
+          if (e instanceof ArmError && e.code === INVALID_PATH) return finish(row, failureOf(e));
           // No answer, a 5xx, or a 2xx that could not be read: ARM may have acted on it. Never send it again.
           if (!(e instanceof ArmError) || e.status === undefined || e.status >= 500 || e.status < 300) {
             const f = failureOf(e);

@@ -69,6 +69,8 @@ export interface CorpusCase {
   debug?: boolean;
   /** An emulator of its own (the expired-token case moves its clock). */
   emulator?: 'expired-token';
+  /** A secret in the input that must appear nowhere on stdout or stderr (not even 4 characters of it in a row). */
+  secret?: string;
 }
 
 /** How one case went. */
@@ -81,6 +83,8 @@ export interface CorpusResult {
 }
 
 const NOBODY = { uid: 65534, gid: 65534 };
+/** A pre-shared key (or proxy password) the corpus's inputs carry; no 4 characters of it in a row may be printed. */
+const CORPUS_KEY = 'HGoNgS46eQvX9zKpW3tRyB7m';
 const DB = 'vpnsync.db';
 
 /** Every case, built from what the fixtures hold (a link id, a second pull, files to import). */
@@ -98,6 +102,7 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   usage('pull --request-timeout 0', ['pull', '--request-timeout', '0'], /^Expected --request-timeout to be a number from 1 to 3600, got '0'$/);
   usage('pull --arm-endpoint http://example.com', ['pull', '--arm-endpoint', 'http://example.com'], /^Expected --arm-endpoint to be an https URL/);
   usage('pull VPNSYNC_ARM_ENDPOINT=nonsense', ['pull'], /^Expected VPNSYNC_ARM_ENDPOINT to be an https URL/, { env: { VPNSYNC_ARM_ENDPOINT: 'nonsense' } });
+  usage('pull --arm-endpoint http://localhost. (a DNS name, not loopback)', ['pull', '--arm-endpoint', 'http://localhost.:8080'], /^Expected --arm-endpoint to be an https URL/);
   usage('pull --bogus', ['pull', '--bogus'], /^Unknown argument: bogus$/);
   usage('pull --json=maybe extra word', ['pull', 'extra'], /^Unknown argument: extra$/);
   usage('query without SQL', ['query'], /^Expected an SQL statement on stdin, got nothing$/);
@@ -223,6 +228,8 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   id('queue cancel -1', ['queue', 'cancel', '-1'], /^Expected action id|^Unknown argument/);
   id('queue reset gw/conn/nope', ['queue', 'reset', 'gw/conn/nope'], /^No link 'gw\/conn\/nope' in the local inventory/);
   id('queue reset just-a-name', ['queue', 'reset', 'just-a-name'], /^Expected a link id \(\/subscriptions\/…\) or gateway\/connection\/link names, got 'just-a-name'$/);
+  id('queue ike-sas an id ending in /..', ['queue', 'ike-sas', f.linkId.replace(/[^/]+$/, '..'), '--allow-unknown'], /^Expected a link connection id/);
+  id('queue ike-sas an id with %2F', ['queue', 'ike-sas', f.linkId.replace(/[^/]+$/, 'x%2F..%2Fgetikesas'), '--allow-unknown'], /^Expected a link connection id/);
   id('queue reset a gateway id', ['queue', 'reset', `/subscriptions/${f.subscriptionId}/resourceGroups/rg/providers/Microsoft.Network/vpnGateways/gw`], /^Expected a link connection id/);
   id('exec a link not in the inventory', ['exec', `EXEC azure.network.vpn_link_connections.VpnLinkConnections_ResetConnection ${execParams(f.linkId.replace(/[^/]+$/, 'ghost'))}`], /is not in the local inventory/);
   id('history no-such-link', ['history', 'no-such-link'], /no link matches/);
@@ -241,7 +248,12 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   imp('a directory', f.importDir, /^Expected a file of ARM JSON, got the directory/);
   imp('empty file', at('empty.json'), /^Expected ARM JSON in .*empty\.json, got nothing$/);
   imp('whitespace only', at('blank.json'), /got only whitespace$/);
-  imp('not JSON', at('not-json.json'), /^Expected .*not-json\.json to be JSON, but it is not valid JSON at line 1, column 2: Unexpected token 'h'$/);
+  imp('not JSON', at('not-json.json'), /^Expected .*not-json\.json to be JSON, but it is not valid JSON at line 1, column 2: expected a value, found an unquoted word \(JSON strings take double quotes\)$/);
+  imp('a sharedKey in single quotes', at('sharedkey-single-quoted.json'), /not valid JSON at line \d+, column \d+: expected a value, found a single quote \(JSON strings take double quotes\)$/, { secret: CORPUS_KEY });
+  imp('a sharedKey without quotes', at('sharedkey-unquoted.json'), /not valid JSON at line \d+, column \d+: expected a value, found an unquoted word \(JSON strings take double quotes\)$/, { secret: CORPUS_KEY });
+  imp('a link id ending in /..', at('dotdot-id.json'), /^Expected the "id" of value\[0\] in .*dotdot-id\.json to be an ARM resource id, got '.*\/\.\.': the segment after 'vpnLinkConnections' is '\.\.', a path step rather than a name$/);
+  imp('a link id with a percent-encoded slash', at('encoded-slash-id.json'), /^Expected the "id" of value\[0\] in .* to be an ARM resource id, got '.*': the segment after 'vpnLinkConnections' '.*' holds '%', which ARM names never do \(no percent-encoding\)$/);
+  imp('the same link twice with different data', at('conflicting-duplicates.json'), /^Expected each link connection once in .*, got \S+ twice with different data, at value\[0\] and value\[2\] \(ids compare case-insensitively, as ARM's do\); keep the right copy and import again$/, { secret: CORPUS_KEY });
   imp('truncated JSON', at('truncated.json'), /to be JSON, but it is not valid JSON at line 1, column \d+: /);
   imp('binary', at('binary.bin'), /is not valid text|not valid JSON/);
   imp('an empty list', at('empty-list.json'), /empty|no link/i);
@@ -278,7 +290,9 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   cred('unknown client id', ['pull'], { AZURE_CLIENT_ID: '00000000-0000-4000-8000-000000000098' }, 1, /^Entra ID refused the credential of client 00000000-0000-4000-8000-000000000098: AADSTS700016: .* Check AZURE_CLIENT_ID and AZURE_TENANT_ID$/);
   cred('no credential configured', ['pull'], { AZURE_CLIENT_ID: '', AZURE_CLIENT_SECRET: '', AZURE_TENANT_ID: '' }, 1, /^no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run `az login`$/);
   cred('certificate file missing', ['pull'], { AZURE_CLIENT_SECRET: '', AZURE_CLIENT_CERTIFICATE_PATH: '/nonexistent/cert.pem' }, 1, /authentication failed\..*ENOENT/);
-  cred('http authority', ['pull'], { AZURE_AUTHORITY_HOST: 'http://127.0.0.1:9' }, 1, /^Expected AZURE_AUTHORITY_HOST to be an https URL, got http:\/\/127\.0\.0\.1:9/);
+  cred('http authority', ['pull'], { AZURE_AUTHORITY_HOST: 'http://127.0.0.1:9' }, 2, /^Expected AZURE_AUTHORITY_HOST to be an https URL \(the client secret is sent to it, so only over TLS\), got 'http:\/\/127\.0\.0\.1:9'$/, { diagnostics: false });
+  cred('http authority (queue run)', ['queue', 'run'], { AZURE_AUTHORITY_HOST: 'http://user:pw-in-authority@127.0.0.1:9' }, 2, /^Expected AZURE_AUTHORITY_HOST to be an https URL .*, got 'http:\/\/127\.0\.0\.1:9'$/, { diagnostics: false, secret: 'pw-in-authority' });
+  cred('proxy password, AZURE_LOG_LEVEL=verbose', ['pull'], { HTTPS_PROXY: `http://user:${CORPUS_KEY}@127.0.0.1:9/`, NO_PROXY: '', AZURE_LOG_LEVEL: 'verbose' }, 1, /endpoints_resolution_error|cannot reach/, { secret: CORPUS_KEY });
   cred('malformed AZURE_AUTHORITY_HOST', ['pull'], { AZURE_AUTHORITY_HOST: 'not a url' }, 2, /^Expected AZURE_AUTHORITY_HOST to be a URL such as https:\/\/login\.microsoftonline\.com, got 'not a url'$/, { diagnostics: false });
   cred('unknown AZURE_TOKEN_CREDENTIALS', ['pull'], { AZURE_TOKEN_CREDENTIALS: 'Bogus' }, 2, /^Invalid value for AZURE_TOKEN_CREDENTIALS = Bogus\./, { diagnostics: false });
   cred('expired token (ARM answers 401 ExpiredAuthenticationToken)', ['pull'], {}, 1, /^Azure Resource Manager call failed: ExpiredAuthenticationToken \(HTTP 401\)/, { emulator: 'expired-token' });
@@ -599,6 +613,15 @@ function unchangedViolations(policy: Unchanged, before: Snapshot, after: Snapsho
 function outputViolations(k: CorpusCase, r: VpnsyncRun): string[] {
   const v: string[] = [];
   if (r.timedOut) return ['did not finish within two minutes'];
+  if (k.secret !== undefined) {
+    const output = r.stdout + r.stderr;
+    for (let i = 0; i + 4 <= k.secret.length; i++) {
+      if (output.includes(k.secret.slice(i, i + 4))) {
+        v.push(`part of the secret in the input (${k.secret.slice(i, i + 4)}) is in the output`);
+        break;
+      }
+    }
+  }
   if (r.code !== k.code) v.push(`exit ${String(r.code)}, expected ${k.code}`);
   const lines = r.stderr.split('\n').filter((l) => l.length > 0);
   const errorLines = lines.filter((l) => l.startsWith('vpnsync: '));
@@ -641,5 +664,16 @@ function writeImportFiles(dir: string, emulator: Emulator): void {
   let deep: unknown = 1;
   for (let i = 0; i < 100; i++) deep = { nested: deep };
   w('deep.json', JSON.stringify({ ...link, properties: { ...link.properties, ipsecPolicies: [deep] } }));
+  const keyed = JSON.stringify({ value: [{ ...link, properties: { ...link.properties, sharedKey: '__KEY__' } }] }, null, 2);
+  w('sharedkey-single-quoted.json', keyed.replace('"__KEY__"', `'${CORPUS_KEY}'`));
+  w('sharedkey-unquoted.json', keyed.replace('"__KEY__"', CORPUS_KEY));
+  w('dotdot-id.json', JSON.stringify({ value: [{ ...link, id: link.id.replace(/[^/]+$/, '..') }] }));
+  w('encoded-slash-id.json', JSON.stringify({ value: [{ ...link, id: link.id.replace(/[^/]+$/, 'x%2F..%2F..') }] }));
+  const other = strip(second);
+  w('conflicting-duplicates.json', JSON.stringify({ value: [
+    { ...link, properties: { ...link.properties, sharedKey: `${CORPUS_KEY}-1` } },
+    other,
+    { ...link, id: link.id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), properties: { ...link.properties, sharedKey: `${CORPUS_KEY}-2` } },
+  ] }));
   for (const f of readdirSync(dir)) chmodSync(path.join(dir, f), 0o644);
 }

@@ -28,6 +28,9 @@ describe('plain HTTP is refused except to loopback', () => {
       [['pull', '--arm-endpoint', 'http://10.20.30.40:8080'], {}],
       [['pull', '--arm-endpoint', 'http://127.0.0.1.nip.io'], {}],
       [['pull', '--arm-endpoint', 'http://[::ffff:127.0.0.1]:80'], {}],
+      // A trailing dot makes localhost a DNS name (resolved, and so not necessarily this machine).
+      [['pull', '--arm-endpoint', 'http://localhost.:8080'], {}],
+      [['queue', 'run', '--arm-endpoint', 'http://LOCALHOST.'], {}],
       [['pull'], { VPNSYNC_ARM_ENDPOINT: 'http://management.azure.com' }],
       [['queue', 'run', '--arm-endpoint', 'http://management.azure.com'], {}],
       [['pull', '--arm-endpoint', 'ftp://127.0.0.1'], {}],
@@ -67,14 +70,25 @@ describe('plain HTTP is refused except to loopback', () => {
     }
   });
 
-  it('an http authority host is refused by @azure/identity: exit 1, one line, no ARM request', async () => {
+  it('an http authority host is refused before anything is written: exit 2, its own line, no request, no pull row', async () => {
     const ctx = await start({ seed: 73 });
-    const r = await ctx.vpnsync(['pull'], { env: { AZURE_AUTHORITY_HOST: ctx.emulator.url.replace('https:', 'http:') } });
-    expect(r.code).toBe(EXIT.FAILURE);
-    expect(r.stderr).toMatch(/^vpnsync: /);
-    expect(r.stderr).not.toMatch(/no Azure credential found/);
-    expectOneLine(r, 'http authority');
-    expect(ctx.emulator.stats().byOperation.Subscriptions_List).toBeUndefined();
+    // A database with a pull in it: the refused pull must not add a (failed) pull row.
+    expect((await ctx.vpnsync(['pull'])).code).toBe(EXIT.OK);
+    const before = ctx.rows('SELECT * FROM pulls');
+    const requests = ctx.emulator.stats().total;
+    const http = ctx.emulator.url.replace('https:', 'http:');
+    for (const [args, authority] of [
+      [['pull'], http],
+      [['pull'], `http://user:pw@127.0.0.1:${new URL(ctx.emulator.url).port}`],
+      [['queue', 'run'], http],
+    ] as const) {
+      const r = await ctx.vpnsync(args, { env: { AZURE_AUTHORITY_HOST: authority } });
+      expect(r.code, r.stderr).toBe(EXIT.USAGE);
+      expect(r.stderr).toBe(`vpnsync: Expected AZURE_AUTHORITY_HOST to be an https URL (the client secret is sent to it, so only over TLS), got '${http}'\n`);
+      expectOneLine(r, 'http authority');
+    }
+    expect(ctx.rows('SELECT * FROM pulls')).toEqual(before);
+    expect(ctx.emulator.stats().total).toBe(requests);
   });
 
   it('a nextLink to another origin (here the proxy\'s upstream) is refused: the bearer token goes only to the configured endpoint', async () => {

@@ -9,8 +9,8 @@ import { armEndpoint } from '../../src/cli/validate.js';
 
 describe('ARM endpoints: https, or plain http to loopback only', () => {
   it('knows loopback hosts as URL.hostname spells them', () => {
-    for (const h of ['localhost', 'LOCALHOST', 'localhost.', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['example.com', '10.0.0.1', '128.0.0.1', '127.0.0.1.nip.io', 'localhost.example.com', '[::ffff:7f00:1]', '0.0.0.0', '[::]']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['example.com', '10.0.0.1', '128.0.0.1', '127.0.0.1.nip.io', 'localhost.example.com', 'localhost.', 'LOCALHOST.', '127.0.0.1.', '[::ffff:7f00:1]', '0.0.0.0', '[::]']) expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('--arm-endpoint accepts https anywhere and http only to loopback, keeping the origin', () => {
@@ -19,7 +19,7 @@ describe('ARM endpoints: https, or plain http to loopback only', () => {
     expect(check('http://127.0.0.1:8080/some/path')).toBe('http://127.0.0.1:8080');
     expect(check('http://[::1]:8080')).toBe('http://[::1]:8080');
     expect(check('http://localhost:9')).toBe('http://localhost:9');
-    for (const bad of ['http://example.com', 'http://192.168.1.10:8080', 'ftp://127.0.0.1', 'ws://127.0.0.1', 'not a url']) {
+    for (const bad of ['http://example.com', 'http://localhost.', 'http://localhost.:8080', 'http://192.168.1.10:8080', 'ftp://127.0.0.1', 'ws://127.0.0.1', 'not a url']) {
       expect(() => check(bad), bad).toThrow(/^Expected --arm-endpoint to be an https URL/);
     }
   });

@@ -2,7 +2,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { defaultRequester, enqueueFromTargets, withEnqueueOptions, type ActionTargetInput, type EnqueueArgs } from '../enqueue-targets.js';
 import { openStore } from '../../store/open-store.js';
 import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
-import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_OPERATION_DEADLINE_MS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
+import { DURATION_FORMS, parseDuration } from '../../history/duration.js';
+import { coerceWith } from './snapshots.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
 import { actionView, listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
@@ -66,6 +68,7 @@ interface RunArgs extends GlobalArgs, ArmArgs {
   id?: number[] | undefined;
   json: boolean;
   quiet: boolean;
+  'operation-deadline'?: number | undefined;
 }
 
 const listCommand: CommandModule<GlobalArgs, ListArgs> = {
@@ -148,11 +151,12 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'No --max-resets cap' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would run; send and change nothing' })
       .option('id', { ...NUMERIC, array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
+      .option('operation-deadline', { type: 'string', describe: `Follow an operation this long after its POST, then end it as OutcomeUnknown (never re-POSTed): ${DURATION_FORMS} (default ${DEFAULT_OPERATION_DEADLINE_MS / 60_000}m)`, coerce: coerceWith((t) => parseDuration(t, '--operation-deadline')) })
       .option('json', { type: 'boolean', default: false, describe: 'Print the run result as JSON on stdout' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const log = createLog({ quiet: argv.quiet });
-    const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id };
+    const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id, operationDeadlineMs: argv['operation-deadline'] };
     const { planQueueRun, runQueue } = await import('../../queue/run-queue.js');
     if (argv['dry-run']) {
       const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });

@@ -12,6 +12,8 @@ import type { ImportPlan, ImportShape } from './classify-arm-json.js';
 /** What an import needs: the open store, and for tests a clock and the lock holder's identity. */
 export interface ImportDeps {
   store: Store;
+  /** The HMAC key of sharedKey fingerprints (kept out of the database: see store/fingerprint-key.ts). */
+  fingerprintKey: string;
   clock?: Clock;
   pid?: number;
   hostname?: string;
@@ -34,7 +36,7 @@ export interface ImportResult extends RecordSummary {
 
 /**
  * Records a classified import as a pull with source `import`: takes the pull lock, normalises
- * the links with the database's salt, and writes them with the same recorder and transaction
+ * the links with the fingerprint key, and writes them with the same recorder and transaction
  * as `vpnsync pull`. A stored link counts as deleted only when the file proves it (see
  * ImportPlan): its connection's complete link list lacks it, or its gateway's complete
  * connection list lacks its connection.
@@ -55,8 +57,7 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
     deps.isAlive ?? processIsAlive,
   );
   try {
-    const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
-    const fingerprint = fingerprintWith(salt);
+    const fingerprint = fingerprintWith(deps.fingerprintKey);
     const links = plan.links.map((l) => normaliseLink(l, fingerprint));
     const absenceIsProven = (l: LinkLocator): boolean => {
       const conn = connectionKey(l);

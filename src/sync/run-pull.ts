@@ -19,6 +19,8 @@ import { NoMatchError } from './no-match-error.js';
 export interface PullDeps {
   arm: ArmClient;
   store: Store;
+  /** The HMAC key of sharedKey fingerprints (kept out of the database: see store/fingerprint-key.ts). */
+  fingerprintKey: string;
   clock?: Clock;
   /** Progress and diagnostics, one line each (stderr in the CLI). */
   log?: (line: string) => void;
@@ -81,7 +83,6 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   const stopHeartbeat = startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
-    const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
     const flags = filterFlags(filters);
     // A filter that matches nothing is a typo far more often than an empty gateway: recording it
@@ -94,7 +95,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
     const unembedded = strategy === 'gateways' ? discovery.connections.filter((c) => c.embeddedLinks === undefined).length : 0;
     if (unembedded > 0) log(`${unembedded} of them listed without their link connections: listing those with ListByVpnConnection`);
-    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), { concurrency, gate }, deps.onProgress);
+    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(deps.fingerprintKey), { concurrency, gate }, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');
     const first = failedScopes[0];

@@ -6,6 +6,7 @@ import { parseImportJson } from '../../import/parse-import-json.js';
 import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-input.js';
 import { openStore } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
+import { fingerprintKeyFor } from '../fingerprint-key-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
@@ -37,7 +38,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: ImportResult;
     try {
-      result = importArmJson({ store }, plan, label);
+      result = importArmJson({ store, fingerprintKey: fingerprintKeyFor(store, (line) => log.info(line)) }, plan, label);
     } finally {
       await store.close();
     }

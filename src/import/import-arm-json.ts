@@ -5,7 +5,7 @@ import { okScope } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
 import type { Store } from '../store/open-store.js';
 import { beginPull, failPull } from '../store/pull-lock.js';
-import { processIsAlive, type IsAlive } from '../store/process-lock.js';
+import { processIsAlive, type IsAlive, type StaleLockOptions } from '../store/process-lock.js';
 import { fingerprintWith, normaliseLink } from '../sync/normalise.js';
 import type { ImportPlan, ImportShape } from './classify-arm-json.js';
 
@@ -18,6 +18,8 @@ export interface ImportDeps {
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** How stale locks are judged (the lease, and heartbeats the caller watched stand still: watchHeartbeatsAhead). */
+  locks?: StaleLockOptions;
 }
 
 /** What an import recorded: the pull's counts, and what the file proved. */
@@ -55,6 +57,7 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
       hostname: deps.hostname ?? osHostname(),
     },
     deps.isAlive ?? processIsAlive,
+    deps.locks,
   );
   try {
     const fingerprint = fingerprintWith(deps.fingerprintKey);

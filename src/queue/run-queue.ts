@@ -7,7 +7,7 @@ import { ArmError, armErrorDetailOf, armErrorFromDetail, armErrorFromResponse } 
 import { parseRetryAfterMs } from '../arm/retry-after.js';
 import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey, linkPath } from '../arm/resource-id.js';
-import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
+import { clearStaleLocks, heartbeatIntervalFor, LOCK_LEASE_MS, processIsAlive, startHeartbeat, watchHeartbeatsAhead, type IsAlive } from '../store/process-lock.js';
 import type { Store } from '../store/open-store.js';
 import { recordSubscriptionStates, subscriptionStatesOf } from '../store/subscription-states.js';
 import type { ActionKind, ActionTable } from '../store/schema.js';
@@ -44,6 +44,8 @@ export interface QueueRunDeps {
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** Silence after which another runner's lock is stale (default LOCK_LEASE_MS; VPNSYNC_LOCK_LEASE in the CLI). */
+  leaseMs?: number;
 }
 
 export interface QueueRunOptions {
@@ -205,16 +207,20 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const iso = () => new Date(clock.now()).toISOString();
   const deadlineMs = options.operationDeadlineMs ?? OPERATION_DEADLINE_MS;
 
+  const hostname = deps.hostname ?? osHostname();
+  const leaseMs = deps.leaseMs ?? LOCK_LEASE_MS;
+  // A runner that crashed on a host whose clock runs ahead is judged by watching its heartbeat.
+  const observedStale = await watchHeartbeatsAhead(sqlite, 'queue_runs', 'queue run', { hostname }, { leaseMs, now: () => clock.now(), log });
   const runId = sqlite
     .transaction(() => {
-      const me = { pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname(), at: iso() };
-      for (const c of clearStaleLocks(sqlite, 'queue_runs', 'queue run', me, deps.isAlive ?? processIsAlive)) {
+      const me = { pid: deps.pid ?? process.pid, hostname, at: iso() };
+      for (const c of clearStaleLocks(sqlite, 'queue_runs', 'queue run', me, deps.isAlive ?? processIsAlive, { leaseMs, observedStale })) {
         log(`cleared the lock of queue run #${c.id}: process ${c.pid ?? '?'} is no longer running`);
       }
       return Number(sqlite.prepare(`INSERT INTO queue_runs (started_at, status, pid, hostname, heartbeat_at) VALUES (?, 'running', ?, ?, ?)`).run(me.at, me.pid, me.hostname, me.at).lastInsertRowid);
     })
     .immediate();
-  const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now());
+  const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now(), heartbeatIntervalFor(leaseMs));
   const failRun = (e: unknown): void => {
     try {
       sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e), runId);

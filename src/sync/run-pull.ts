@@ -8,7 +8,7 @@ import { connectionKey } from '../arm/resource-id.js';
 import { discoverConnections, filterFlags, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
 import type { ScopeResult } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
-import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
+import { heartbeatIntervalFor, LOCK_LEASE_MS, processIsAlive, startHeartbeat, watchHeartbeatsAhead, type IsAlive } from '../store/process-lock.js';
 import { beginPull, discardPull, failPull } from '../store/pull-lock.js';
 import type { Store } from '../store/open-store.js';
 import type { PullStrategy } from '../store/schema.js';
@@ -29,6 +29,8 @@ export interface PullDeps {
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** Silence after which another pull's lock is stale (default LOCK_LEASE_MS; VPNSYNC_LOCK_LEASE in the CLI). */
+  leaseMs?: number;
 }
 
 export interface PullOptions {
@@ -66,6 +68,11 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
   const { sqlite } = deps.store;
   const before = { ...deps.arm.stats };
 
+  const hostname = deps.hostname ?? osHostname();
+  const leaseMs = deps.leaseMs ?? LOCK_LEASE_MS;
+  // A crashed pull from a host whose clock runs ahead left a heartbeat in the future: judged by
+  // watching it, not by its timestamps, or it would block every pull until that time.
+  const observedStale = await watchHeartbeatsAhead(sqlite, 'pulls', 'pull', { hostname }, { leaseMs, now: () => clock.now(), log });
   const { pullId, cleared } = beginPull(
     sqlite,
     {
@@ -74,13 +81,14 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
       scope: { endpoint: deps.arm.endpoint.origin, ...filters },
       startedAt: new Date(started).toISOString(),
       pid: deps.pid ?? process.pid,
-      hostname: deps.hostname ?? osHostname(),
+      hostname,
     },
     deps.isAlive ?? processIsAlive,
+    { leaseMs, observedStale },
   );
   for (const c of cleared) log(`cleared the lock of pull #${c.id}: process ${c.pid ?? '?'} is no longer running; that pull is marked failed`);
 
-  const stopHeartbeat = startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
+  const stopHeartbeat = startHeartbeat(sqlite, 'pulls', pullId, () => clock.now(), heartbeatIntervalFor(leaseMs));
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });

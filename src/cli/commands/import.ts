@@ -7,6 +7,9 @@ import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-inpu
 import { openStore } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
 import { fingerprintKeyFor } from '../fingerprint-key-path.js';
+import { lockLeaseMs } from '../lock-lease.js';
+import { watchHeartbeatsAhead } from '../../store/process-lock.js';
+import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out } from '../output.js';
@@ -35,10 +38,13 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     // no trace, not even a new empty database.
     // yargs hands a lone "-" to a string positional as ''.
     const { plan, label } = await readPlan(argv.file === '' ? '-' : argv.file);
+    const leaseMs = lockLeaseMs();
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: ImportResult;
     try {
-      result = importArmJson({ store, fingerprintKey: fingerprintKeyFor(store, (line) => log.info(line)) }, plan, label);
+      const fingerprintKey = fingerprintKeyFor(store, (line) => log.info(line));
+      const observedStale = await watchHeartbeatsAhead(store.sqlite, 'pulls', 'pull', { hostname: hostname() }, { leaseMs, log: (line) => log.info(line) });
+      result = importArmJson({ store, fingerprintKey, locks: { leaseMs, observedStale } }, plan, label);
     } finally {
       await store.close();
     }

@@ -9,6 +9,7 @@ import type { QueueRunResult } from '../../queue/run-queue.js';
 import { actionView, listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 import { resolveDbPath } from '../database-path.js';
+import { lockLeaseMs } from '../lock-lease.js';
 import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
@@ -182,11 +183,12 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       }
       return;
     }
+    const leaseMs = lockLeaseMs();
     const arm = await armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     let result: QueueRunResult;
     try {
-      result = await runQueue({ arm, store, log: (line) => log.info(line) }, options);
+      result = await runQueue({ arm, store, leaseMs, log: (line) => log.info(line) }, options);
     } finally {
       await store.close();
     }

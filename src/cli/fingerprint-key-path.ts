@@ -35,10 +35,10 @@ export function locateFingerprintKey(env: NodeJS.ProcessEnv = process.env, home:
 
 /**
  * The key of this database's sharedKey fingerprints, for pull, import and migrate: moves a salt
- * an older vpnsync kept in `meta` out of the database once (and says so on `log`).
+ * an older vpnsync kept in `meta` out of the database once (and says so on `log`). Commands
+ * locate `source` before opening the database, so a malformed variable changes nothing.
  */
-export function fingerprintKeyFor(store: Store, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): string {
-  const source = locateFingerprintKey(env);
+export function fingerprintKeyFor(store: Store, log: (line: string) => void, source: FingerprintKeySource = locateFingerprintKey()): string {
   const result = ensureFingerprintKey(store.sqlite, source, store.file);
   if (result.moved) log(`moved the sharedKey fingerprint key out of ${store.file} (its meta table) into ${source.kind === 'file' ? source.file : source.name}; a copy of this database needs that key to pull into it`);
   return result.key;

@@ -6,7 +6,7 @@ import { parseImportJson } from '../../import/parse-import-json.js';
 import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-input.js';
 import { openStore } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
-import { fingerprintKeyFor } from '../fingerprint-key-path.js';
+import { fingerprintKeyFor, locateFingerprintKey } from '../fingerprint-key-path.js';
 import { lockLeaseMs } from '../lock-lease.js';
 import { watchHeartbeatsAhead } from '../../store/process-lock.js';
 import { hostname } from 'node:os';
@@ -39,10 +39,11 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     // yargs hands a lone "-" to a string positional as ''.
     const { plan, label } = await readPlan(argv.file === '' ? '-' : argv.file);
     const leaseMs = lockLeaseMs();
+    const keySource = locateFingerprintKey();
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write' });
     let result: ImportResult;
     try {
-      const fingerprintKey = fingerprintKeyFor(store, (line) => log.info(line));
+      const fingerprintKey = fingerprintKeyFor(store, (line) => log.info(line), keySource);
       const observedStale = await watchHeartbeatsAhead(store.sqlite, 'pulls', 'pull', { hostname: hostname() }, { leaseMs, log: (line) => log.info(line) });
       result = importArmJson({ store, fingerprintKey, locks: { leaseMs, observedStale } }, plan, label);
     } finally {

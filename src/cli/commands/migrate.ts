@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { openStore } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
-import { fingerprintKeyFor } from '../fingerprint-key-path.js';
+import { fingerprintKeyFor, locateFingerprintKey } from '../fingerprint-key-path.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
 
@@ -12,10 +12,11 @@ export const migrateCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   builder: (y: Argv<GlobalArgs>) => y,
   handler: async (argv) => {
     const file = resolveDbPath(argv.db);
+    const keySource = locateFingerprintKey();
     const store = await openStore(file, { mode: 'write' });
     try {
       // Also moves the fingerprint key of a database an older vpnsync made out of it.
-      fingerprintKeyFor(store, (line) => createLog().info(line));
+      fingerprintKeyFor(store, (line) => createLog().info(line), keySource);
       const applied = store.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all() as string[];
       createLog().info(`${file}: schema at ${applied[applied.length - 1] ?? 'none'} (${applied.length} migrations applied)`);
     } finally {

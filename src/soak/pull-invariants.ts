@@ -187,8 +187,9 @@ export function checkPull(input: PullCheckInput): string[] {
     return gatewaysOk(sub) && (input.strategy === 'gateways' ? s === undefined || s.status === 'ok' : s?.status === 'ok');
   };
 
-  if (after.fingerprintKey === undefined) return [...v, 'the fingerprint key of the database is not in the key file'];
-  const fingerprint = fingerprintWith(after.fingerprintKey);
+  // Without the key no stored fingerprint can be checked: a link with a sharedKey then differs,
+  // and says why; links without one (most fleets) need no key.
+  const fingerprint = after.fingerprintKey === undefined ? () => "(the database's fingerprint key is not in the key file)" : fingerprintWith(after.fingerprintKey);
   const truthKeys = new Set<string>();
   let seen = 0;
   for (const l of truth) {

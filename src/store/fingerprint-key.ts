@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -76,8 +76,16 @@ export function ensureFingerprintKey(sqlite: BetterSqlite3.Database, source: Fin
     );
   }
   // No fingerprint depends on any key yet: take the source's own (and drop a salt 0001 left).
-  const key = source.kind === 'env' ? source.key : (keys[0] ?? createKeyFile(source.file));
+  // The database is written first: one that cannot be written fails here, as it would for any
+  // writer, before a key file is created; a key id whose file never came to be ties nothing.
+  const key = source.kind === 'env' ? source.key : (keys[0] ?? randomBytes(32).toString('hex'));
   record(sqlite, key);
+  if (source.kind === 'file' && keys.length === 0) {
+    const created = createKeyFile(source.file, key);
+    // Another process created the file first: its key is the one to use.
+    if (created !== key) record(sqlite, created);
+    return { key: created, moved: false, adopted: true };
+  }
   return { key, moved: false, adopted: true };
 }
 
@@ -145,20 +153,30 @@ export function readKeyFile(file: string): string[] {
   return keys;
 }
 
-/** Creates the key file (0600, its directory 0700) with a new random key; another process's file wins a race. */
-function createKeyFile(file: string): string {
-  const key = randomBytes(32).toString('hex');
+/**
+ * Creates the key file (0600, its directory 0700) holding `key`, atomically: the key is
+ * written to a temporary file first and linked into place, so another process never reads a
+ * half-written file, and when two race, the first file wins and both use its key.
+ */
+function createKeyFile(file: string, key: string): string {
   ensureDirectory(file);
-  let fd: number;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    fd = openSync(file, 'wx', 0o600);
+    writeDurably(openSync(tmp, 'wx', 0o600), tmp, `${KEY_FILE_HEADER}${key}\n`);
+    try {
+      linkSync(tmp, file);
+      syncDirectory(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(file, e);
+      const [first] = readKeyFile(file);
+      if (first === undefined) throw new FingerprintKeyError(`The fingerprint key file ${file} holds no key; remove it (if no database uses it) or put a key in it.`);
+      return first;
+    }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(file, e);
-    const [first] = readKeyFile(file);
-    if (first === undefined) throw new FingerprintKeyError(`The fingerprint key file ${file} holds no key; remove it (if no database uses it) or put a key in it.`);
-    return first;
+    throw e instanceof FingerprintKeyError ? e : cannotWrite(file, e);
+  } finally {
+    rmSync(tmp, { force: true });
   }
-  writeDurably(fd, file, `${KEY_FILE_HEADER}${key}\n`);
   return key;
 }
 
@@ -188,7 +206,11 @@ function writeDurably(fd: number, file: string, text: string): void {
   } finally {
     closeSync(fd);
   }
-  // A new file's name is durable only once its directory is: the database forgets the salt next.
+  syncDirectory(file);
+}
+
+/** A new file's name is durable only once its directory is: the database forgets the salt next. */
+function syncDirectory(file: string): void {
   try {
     const dir = openSync(path.dirname(file), 'r');
     fsyncSync(dir);

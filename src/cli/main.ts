@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { ArmError } from '../arm/arm-error.js';
 import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
+import { FingerprintKeyError } from '../store/fingerprint-key.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { NoMatchError } from '../sync/no-match-error.js';
 import { ensureDefaultDirectory, locateDb, resolveDbPath } from './database-path.js';
@@ -258,6 +259,8 @@ export function describeError(e: unknown, dbFile = 'the database'): [ExitCode, s
   if (e instanceof ArmError) return [EXIT.FAILURE, oneLine(`Azure Resource Manager call failed: ${e.describe()}${e.status === 403 ? `; ${ROLE_ADVICE}` : ''}`)];
   if (e instanceof NormaliseError) return [EXIT.USAGE, oneLine(e.message)];
   if (e instanceof NoMatchError) return [EXIT.NO_MATCH, oneLine(e.message)];
+  // The key cannot be read or does not fit the database: nothing was written (see docs/database.md).
+  if (e instanceof FingerprintKeyError) return [EXIT.FAILURE, oneLine(e.message)];
   if (sqliteErrorIn(e)) {
     const translated = translateSqliteError(e, dbFile);
     if (translated instanceof StoreError) return describeError(translated);

@@ -6,17 +6,21 @@ import { recordPull, type LinkLocator, type RecordSummary } from '../history/rec
 import type { Store } from '../store/open-store.js';
 import { beginPull, failPull } from '../store/pull-lock.js';
 import { rehearsePull } from '../store/rehearse-pull.js';
-import { processIsAlive, type IsAlive } from '../store/process-lock.js';
+import { processIsAlive, type IsAlive, type StaleLockOptions } from '../store/process-lock.js';
 import { fingerprintWith, normaliseLink } from '../sync/normalise.js';
 import type { ImportPlan, ImportShape } from './classify-arm-json.js';
 
 /** What an import needs: the open store, and for tests a clock and the lock holder's identity. */
 export interface ImportDeps {
   store: Store;
+  /** The HMAC key of sharedKey fingerprints (kept out of the database: see store/fingerprint-key.ts). */
+  fingerprintKey: string;
   clock?: Clock;
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** How stale locks are judged (the lease, and heartbeats the caller watched stand still: watchHeartbeatsAhead). */
+  locks?: StaleLockOptions;
 }
 
 /** What an import recorded: the pull's counts, and what the file proved. */
@@ -35,7 +39,7 @@ export interface ImportResult extends RecordSummary {
 
 /**
  * Records a classified import as a pull with source `import`: takes the pull lock, normalises
- * the links with the database's salt, and writes them with the same recorder and transaction
+ * the links with the fingerprint key, and writes them with the same recorder and transaction
  * as `vpnsync pull`. A stored link counts as deleted only when the file proves it (see
  * ImportPlan): its connection's complete link list lacks it, or its gateway's complete
  * connection list lacks its connection.
@@ -53,10 +57,9 @@ export function importArmJson(deps: ImportDeps, plan: ImportPlan, source: string
   const dryRun = options.dryRun === true;
   const { pullId, cleared } = dryRun
     ? { pullId: 0, cleared: [] }
-    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname() }, deps.isAlive ?? processIsAlive);
+    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname() }, deps.isAlive ?? processIsAlive, deps.locks);
   try {
-    const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
-    const fingerprint = fingerprintWith(salt);
+    const fingerprint = fingerprintWith(deps.fingerprintKey);
     const links = plan.links.map((l) => normaliseLink(l, fingerprint));
     const absenceIsProven = (l: LinkLocator): boolean => {
       const conn = connectionKey(l);

@@ -7,13 +7,13 @@ import { ArmError, armErrorDetailOf, armErrorFromDetail, armErrorFromResponse } 
 import { parseRetryAfterMs } from '../arm/retry-after.js';
 import { systemClock, type Clock } from '../arm/clock.js';
 import { connectionKey, linkPartsProblem, linkPath } from '../arm/resource-id.js';
-import { clearStaleLocks, processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
+import { clearStaleLocks, heartbeatIntervalFor, LOCK_LEASE_MS, processIsAlive, startHeartbeat, watchHeartbeatsAhead, type IsAlive } from '../store/process-lock.js';
 import type { Store } from '../store/open-store.js';
 import { recordSubscriptionStates, subscriptionStatesOf } from '../store/subscription-states.js';
 import type { ActionKind, ActionTable } from '../store/schema.js';
 import { logActionEvent, type ActionEvent } from './action-log.js';
 import { decodeIkeSaPayload } from './ike-sa-payload.js';
-import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from './queue-defaults.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_OPERATION_DEADLINE_MS, DEFAULT_QUEUE_CONCURRENCY } from './queue-defaults.js';
 
 /** Polling interval when ARM sends no Retry-After: the ARM RPC's documented default (60 s). */
 export const DEFAULT_POLL_INTERVAL_MS = 60_000;
@@ -30,8 +30,8 @@ export const MAX_REFUSALS = 20;
 export const NOT_WRITABLE_STATES: readonly string[] = ['Warned', 'Disabled', 'Deleted'];
 /** Consecutive failed polls (after the pipeline's own retries) before a run gives up on an operation for now. */
 const MAX_POLL_FAILURES = 3;
-/** An operation still running this long after its POST is failed (OperationTimedOut); resets take minutes. */
-export const OPERATION_DEADLINE_MS = 60 * 60_000;
+/** An operation not ended this long after its POST ends with an unknown outcome (OutcomeUnknown), never re-POSTed. */
+export const OPERATION_DEADLINE_MS = DEFAULT_OPERATION_DEADLINE_MS;
 
 /** The ARM action each kind POSTs. */
 export const ACTION_PATH: Record<ActionKind, string> = { reset: 'resetconnection', 'ike-sas': 'getikesas' };
@@ -44,6 +44,8 @@ export interface QueueRunDeps {
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** Silence after which another runner's lock is stale (default LOCK_LEASE_MS; VPNSYNC_LOCK_LEASE in the CLI). */
+  leaseMs?: number;
 }
 
 export interface QueueRunOptions {
@@ -53,6 +55,8 @@ export interface QueueRunOptions {
   force?: boolean;
   /** Only these action ids (still only if due). */
   ids?: readonly number[];
+  /** How long after its POST an operation is followed (default OPERATION_DEADLINE_MS); also how long an unknown outcome holds its link. */
+  operationDeadlineMs?: number;
 }
 
 type ActionRow = Omit<ActionTable, 'id' | 'refusals'> & { id: number; refusals: number };
@@ -134,7 +138,7 @@ export function planQueueRun(sqlite: BetterSqlite3.Database, now: string, option
   }
   // So does an action whose outcome is unknown (its POST may have reached ARM), until the
   // deadline after which vpnsync would have stopped polling it anyway: nothing says it has ended.
-  const since = new Date(Date.parse(now) - OPERATION_DEADLINE_MS).toISOString();
+  const since = new Date(Date.parse(now) - (options.operationDeadlineMs ?? OPERATION_DEADLINE_MS)).toISOString();
   const unknown = sqlite.prepare(`SELECT * FROM actions WHERE status = 'failed' AND error_code = 'OutcomeUnknown' AND posted_at > ?`).all(since) as ActionRow[];
   for (const r of unknown) {
     busyLinks.add(r.link_key);
@@ -201,17 +205,22 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
   const log = deps.log ?? (() => undefined);
   const { sqlite } = deps.store;
   const iso = () => new Date(clock.now()).toISOString();
+  const deadlineMs = options.operationDeadlineMs ?? OPERATION_DEADLINE_MS;
 
+  const hostname = deps.hostname ?? osHostname();
+  const leaseMs = deps.leaseMs ?? LOCK_LEASE_MS;
+  // A runner that crashed on a host whose clock runs ahead is judged by watching its heartbeat.
+  const observedStale = await watchHeartbeatsAhead(sqlite, 'queue_runs', 'queue run', { hostname }, { leaseMs, now: () => clock.now(), log });
   const runId = sqlite
     .transaction(() => {
-      const me = { pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname(), at: iso() };
-      for (const c of clearStaleLocks(sqlite, 'queue_runs', 'queue run', me, deps.isAlive ?? processIsAlive)) {
+      const me = { pid: deps.pid ?? process.pid, hostname, at: iso() };
+      for (const c of clearStaleLocks(sqlite, 'queue_runs', 'queue run', me, deps.isAlive ?? processIsAlive, { leaseMs, observedStale })) {
         log(`cleared the lock of queue run #${c.id}: process ${c.pid ?? '?'} is no longer running`);
       }
       return Number(sqlite.prepare(`INSERT INTO queue_runs (started_at, status, pid, hostname, heartbeat_at) VALUES (?, 'running', ?, ?, ?)`).run(me.at, me.pid, me.hostname, me.at).lastInsertRowid);
     })
     .immediate();
-  const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now());
+  const stopHeartbeat = startHeartbeat(sqlite, 'queue_runs', runId, () => clock.now(), heartbeatIntervalFor(leaseMs));
   const failRun = (e: unknown): void => {
     try {
       sqlite.prepare(`UPDATE queue_runs SET status = 'failed', finished_at = ?, error_summary = ? WHERE id = ?`).run(iso(), e instanceof ArmError ? e.describe() : e instanceof Error ? e.message : String(e), runId);
@@ -454,9 +463,11 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     let failures = 0;
     const postedAt = Date.parse((sqlite.prepare(`SELECT posted_at FROM actions WHERE id = ?`).pluck().get(row.id) as string | null) ?? iso());
     while (!poller.isDone) {
-      if (clock.now() - postedAt > OPERATION_DEADLINE_MS) {
-        return finish(row, { outcome: 'failed', errorCode: 'OperationTimedOut', message: `ARM still reported the operation running ${Math.round(OPERATION_DEADLINE_MS / 60_000)} minutes after the POST; stopped polling` });
-      }
+      // Past the deadline the action is over for vpnsync, whatever the polls said: a status URL
+      // that keeps answering 5xx (or an operation ARM keeps reporting running) must not keep it
+      // `running`, and its connection's other resets held back, run after run. What ARM did is
+      // unknown, so it ends as OutcomeUnknown — never POSTed again — and the trail says why.
+      if (clock.now() - postedAt > deadlineMs) return unknownOutcome(row, pastDeadline(sqlite, row.id, postedAt, clock.now(), row.kind));
       // A resumed operation has no answer in hand yet: the runner that stopped waited already.
       if (lastResponse) await clock.sleep(pollIntervalMs(lastResponse, clock.now()));
       try {
@@ -486,6 +497,7 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
         }
         failures += 1;
         event(row.id, { event: 'retry', httpStatus: f.httpStatus, requestId: f.requestId, detail: f.message });
+        if (clock.now() - postedAt > deadlineMs) return unknownOutcome(row, pastDeadline(sqlite, row.id, postedAt, clock.now(), row.kind), f);
         if (failures >= MAX_POLL_FAILURES) return finish(row, { ...f, outcome: 'pending', message: `${f.message ?? ''}; still running, the next queue run resumes polling` });
       }
     }
@@ -532,6 +544,23 @@ export async function runQueue(deps: QueueRunDeps, options: QueueRunOptions = {}
     .run(failed > 0 ? 'partial' : 'complete', iso(), outcomes.length - failed, failed, runId);
   outcomes.sort((a, b) => a.id - b.id);
   return { runId, outcomes, resumed: plan.resume.map((r) => r.id), deferred: deferred.sort((a, b) => a - b), skipped, notDue: plan.notDue.map((r) => r.id), requeued, held };
+}
+
+/**
+ * Why an operation past its deadline has an unknown outcome, from its trail: how many polls
+ * failed since the POST and with which HTTP statuses (or that ARM kept reporting it running).
+ */
+function pastDeadline(sqlite: BetterSqlite3.Database, actionId: number, postedAt: number, now: number, kind: ActionKind): string {
+  const failed = sqlite
+    .prepare(`SELECT coalesce(http_status, 0) AS status, count(*) AS n FROM action_events WHERE action_id = ? AND event = 'retry' AND at >= ? GROUP BY 1 ORDER BY n DESC, status`)
+    .all(actionId, new Date(postedAt).toISOString()) as { status: number; n: number }[];
+  const polls = (sqlite.prepare(`SELECT count(*) FROM action_events WHERE action_id = ? AND event = 'poll' AND at >= ?`).pluck().get(actionId, new Date(postedAt).toISOString()) as number) + failed.reduce((a, f) => a + f.n, 0);
+  const seconds = Math.round((now - postedAt) / 1000);
+  const span = seconds < 120 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.round(seconds / 60)} minutes`;
+  const what = kind === 'reset' ? 'the reset' : 'the IKE SA query';
+  const answered = failed.map((f) => (f.status === 0 ? `no answer ${f.n} time${f.n === 1 ? '' : 's'}` : `HTTP ${f.status} ${f.n} time${f.n === 1 ? '' : 's'}`)).join(', ');
+  const seen = failed.length > 0 ? `its status URL answered ${answered} in ${polls} poll${polls === 1 ? '' : 's'} over ${span}` : `ARM still reported it running after ${polls} poll${polls === 1 ? '' : 's'} over ${span}`;
+  return `ARM accepted the action, then ${seen}, past the operation deadline; ${what} may or may not have happened`;
 }
 
 /** The credential yielded no token (the ARM client's CredentialError): nothing was sent. */

@@ -52,6 +52,11 @@ const killTrials = count('--kill-trials', 20);
 const seed = count('--seed', 1);
 const certDir = mkdtempSync(path.join(tmpdir(), 'vpnsync-soak-tls-'));
 await ensureCertificates(certDir);
+// The pulls' fingerprint key file goes here, never into the config directory of whoever runs the soak.
+const configDir = mkdtempSync(path.join(tmpdir(), 'vpnsync-soak-config-'));
+process.env.XDG_CONFIG_HOME = configDir;
+delete process.env.VPNSYNC_FINGERPRINT_KEY;
+delete process.env.VPNSYNC_FINGERPRINT_KEY_FILE;
 const began = Date.now();
 const results: SoakResults = { seed };
 try {
@@ -63,6 +68,7 @@ try {
   if (!argv.includes('--no-corpus')) results.corpus = await runBadInputCorpus({ certDir, log });
 } finally {
   rmSync(certDir, { recursive: true, force: true });
+  rmSync(configDir, { recursive: true, force: true });
 }
 
 const rows = soakRows(results);

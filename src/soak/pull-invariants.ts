@@ -3,6 +3,8 @@ import type { FaultKind, LinkConnectionTruth, RequestLogEntry } from '../emulato
 import { connectionKey, linkKey } from '../arm/resource-id.js';
 import { LINK_FIELD_NAMES, PARAMETER_COLUMNS } from '../sync/fields.js';
 import { fingerprintWith, normaliseLink } from '../sync/normalise.js';
+import { locateFingerprintKey } from '../cli/fingerprint-key-path.js';
+import { readFingerprintKey } from '../store/fingerprint-key.js';
 import { currentRowsOf, pullsOf, readDb, type PullRow, type ScopeRow } from './soak-db.js';
 import type { VpnsyncRun } from './vpnsync-process.js';
 
@@ -81,7 +83,7 @@ export function checkPull(input: PullCheckInput): string[] {
       rows: currentRowsOf(db),
       scopes: latest ? (db.prepare('SELECT * FROM pull_scopes WHERE pull_id = ?').all(latest.id) as ScopeRow[]) : [],
       versions: latest ? (db.prepare('SELECT _key, _kind FROM vpn_link_connection_versions WHERE _pull_id = ?').all(latest.id) as { _key: string; _kind: string }[]) : [],
-      salt: db.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string,
+      fingerprintKey: readFingerprintKey(db, locateFingerprintKey(process.env)),
     };
   });
   if (!after) return [...v, 'the database does not exist after the pull'];
@@ -185,7 +187,9 @@ export function checkPull(input: PullCheckInput): string[] {
     return gatewaysOk(sub) && (input.strategy === 'gateways' ? s === undefined || s.status === 'ok' : s?.status === 'ok');
   };
 
-  const fingerprint = fingerprintWith(after.salt);
+  // Without the key no stored fingerprint can be checked: a link with a sharedKey then differs,
+  // and says why; links without one (most fleets) need no key.
+  const fingerprint = after.fingerprintKey === undefined ? () => "(the database's fingerprint key is not in the key file)" : fingerprintWith(after.fingerprintKey);
   const truthKeys = new Set<string>();
   let seen = 0;
   for (const l of truth) {

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { clearStaleLocks, processIsAlive, type ClearedLock, type IsAlive } from './process-lock.js';
+import { clearStaleLocks, processIsAlive, type ClearedLock, type IsAlive, type StaleLockOptions } from './process-lock.js';
 import type { PullSource, PullStrategy } from './schema.js';
 import { failHeldLocks } from './held-locks.js';
 
@@ -22,9 +22,9 @@ export interface BeginPullResult {
  * Takes the database's pull lock (the `running` row in `pulls`, see clearStaleLocks) and
  * returns the new pull's id. Throws LockedError while another live pull runs.
  */
-export function beginPull(sqlite: BetterSqlite3.Database, input: BeginPullInput, isAlive: IsAlive = processIsAlive): BeginPullResult {
+export function beginPull(sqlite: BetterSqlite3.Database, input: BeginPullInput, isAlive: IsAlive = processIsAlive, options: StaleLockOptions = {}): BeginPullResult {
   const tx = sqlite.transaction((): BeginPullResult => {
-    const cleared = clearStaleLocks(sqlite, 'pulls', 'pull', { pid: input.pid, hostname: input.hostname, at: input.startedAt }, isAlive);
+    const cleared = clearStaleLocks(sqlite, 'pulls', 'pull', { pid: input.pid, hostname: input.hostname, at: input.startedAt }, isAlive, options);
     const info = sqlite
       .prepare(`INSERT INTO pulls (source, strategy, started_at, status, scope, pid, hostname, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`)
       .run(input.source, input.strategy, input.startedAt, JSON.stringify(input.scope), input.pid, input.hostname, input.startedAt);

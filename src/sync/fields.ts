@@ -25,7 +25,7 @@ export interface FieldSpec {
   readonly at: 'top' | 'properties';
   readonly kind: FieldKind;
   readonly role: FieldRole;
-  /** Never stored in plain text: a salted fingerprint is stored instead (DESIGN.md §6). */
+  /** Never stored in plain text: a keyed fingerprint is stored instead (DESIGN.md §6; the key lives outside the database). */
   readonly secret?: true;
   /** Compared without regard to case (ARM ids and type names are case-insensitive). */
   readonly caseInsensitive?: true;
@@ -46,7 +46,7 @@ export const LINK_FIELDS = [
   { name: 'ingressNatRules', at: 'properties', kind: 'json', role: 'tracked', doc: 'JSON array of ingress NAT rule references ({id})' },
   { name: 'enableBgp', at: 'properties', kind: 'boolean', role: 'tracked', doc: 'BGP enabled (0/1)' },
   { name: 'routingWeight', at: 'properties', kind: 'integer', role: 'tracked', doc: 'Routing weight' },
-  { name: 'sharedKey', at: 'properties', kind: 'text', role: 'tracked', secret: true, doc: 'Salted fingerprint of the pre-shared key (never the key itself); NULL when ARM does not return it' },
+  { name: 'sharedKey', at: 'properties', kind: 'text', role: 'tracked', secret: true, doc: 'Keyed fingerprint (HMAC-SHA256) of the pre-shared key, never the key itself; its key is kept outside the database; NULL when ARM does not return it' },
   { name: 'ipsecPolicies', at: 'properties', kind: 'json', role: 'tracked', doc: 'JSON array of custom IPsec/IKE policies' },
   { name: 'connectionBandwidth', at: 'properties', kind: 'integer', role: 'tracked', doc: 'Expected bandwidth in Mbps' },
   { name: 'enableRateLimiting', at: 'properties', kind: 'boolean', role: 'tracked', doc: 'Rate limiting enabled (0/1)' },

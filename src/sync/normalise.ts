@@ -14,10 +14,10 @@ export class NormaliseError extends Error {
   }
 }
 
-/** Turns a secret into the stored fingerprint (HMAC with the database's salt). */
+/** Turns a secret into the stored fingerprint (HMAC with the database's fingerprint key). */
 export type Fingerprint = (secret: string) => string;
 
-/** The fingerprint function for a database salt: `hmac-sha256:` + 32 hex digits. */
+/** The fingerprint function for a key (once a per-database salt in `meta`): `hmac-sha256:` + 32 hex digits. */
 export function fingerprintWith(salt: string): Fingerprint {
   return (secret) => `hmac-sha256:${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, 32)}`;
 }

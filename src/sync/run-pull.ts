@@ -8,7 +8,7 @@ import { connectionKey } from '../arm/resource-id.js';
 import { discoverConnections, filterFlags, listingParentsOf, type PullFilters } from '../discovery/discover-connections.js';
 import type { ScopeResult } from '../discovery/scope-result.js';
 import { recordPull, type LinkLocator, type RecordSummary } from '../history/record-pull.js';
-import { processIsAlive, startHeartbeat, type IsAlive } from '../store/process-lock.js';
+import { heartbeatIntervalFor, LOCK_LEASE_MS, processIsAlive, startHeartbeat, watchHeartbeatsAhead, type IsAlive } from '../store/process-lock.js';
 import { beginPull, discardPull, failPull } from '../store/pull-lock.js';
 import { rehearsePull } from '../store/rehearse-pull.js';
 import type { Store } from '../store/open-store.js';
@@ -20,6 +20,8 @@ import { NoMatchError } from './no-match-error.js';
 export interface PullDeps {
   arm: ArmClient;
   store: Store;
+  /** The HMAC key of sharedKey fingerprints (kept out of the database: see store/fingerprint-key.ts). */
+  fingerprintKey: string;
   clock?: Clock;
   /** Progress and diagnostics, one line each (stderr in the CLI). */
   log?: (line: string) => void;
@@ -28,6 +30,8 @@ export interface PullDeps {
   pid?: number;
   hostname?: string;
   isAlive?: IsAlive;
+  /** Silence after which another pull's lock is stale (default LOCK_LEASE_MS; VPNSYNC_LOCK_LEASE in the CLI). */
+  leaseMs?: number;
 }
 
 export interface PullOptions {
@@ -72,16 +76,20 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
 
   const pullInput = { source: 'arm' as const, strategy, scope: { endpoint: deps.arm.endpoint.origin, ...filters }, startedAt: new Date(started).toISOString() };
   const dryRun = options.dryRun === true;
-  // A dry run takes no lock and writes no pull row (id 0 stands for "none").
+  const hostname = deps.hostname ?? osHostname();
+  const leaseMs = deps.leaseMs ?? LOCK_LEASE_MS;
+  // A crashed pull from a host whose clock runs ahead left a heartbeat in the future: judged by
+  // watching it, not by its timestamps, or it would block every pull until that time. A dry run
+  // takes no lock and writes no pull row (id 0 stands for "none"), so it watches nothing.
+  const observedStale = dryRun ? new Map<number, string | null>() : await watchHeartbeatsAhead(sqlite, 'pulls', 'pull', { hostname }, { leaseMs, now: () => clock.now(), log });
   const { pullId, cleared } = dryRun
     ? { pullId: 0, cleared: [] }
-    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname: deps.hostname ?? osHostname() }, deps.isAlive ?? processIsAlive);
+    : beginPull(sqlite, { ...pullInput, pid: deps.pid ?? process.pid, hostname }, deps.isAlive ?? processIsAlive, { leaseMs, observedStale });
   for (const c of cleared) log(`cleared the lock of pull #${c.id}: process ${c.pid ?? '?'} is no longer running; that pull is marked failed`);
 
-  const stopHeartbeat = dryRun ? () => undefined : startHeartbeat(sqlite, 'pulls', pullId, () => clock.now());
+  const stopHeartbeat = dryRun ? () => undefined : startHeartbeat(sqlite, 'pulls', pullId, () => clock.now(), heartbeatIntervalFor(leaseMs));
   const cost = () => ({ requests: deps.arm.stats.requests - before.requests, throttled: deps.arm.stats.throttled - before.throttled });
   try {
-    const salt = sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get() as string;
     const discovery = await discoverConnections(deps.arm, filters, gate, { embeddedLinks: strategy === 'gateways' });
     const flags = filterFlags(filters);
     // A filter that matches nothing is a typo far more often than an empty gateway: recording it
@@ -94,7 +102,7 @@ export async function runPull(deps: PullDeps, options: PullOptions = {}): Promis
     log(`found ${discovery.connections.length} VPN connections in ${discovery.subscriptions.length} subscriptions`);
     const unembedded = strategy === 'gateways' ? discovery.connections.filter((c) => c.embeddedLinks === undefined).length : 0;
     if (unembedded > 0) log(`${unembedded} of them listed without their link connections: listing those with ListByVpnConnection`);
-    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(salt), { concurrency, gate }, deps.onProgress);
+    const fetched = await fetchLinks(deps.arm, discovery, strategy, fingerprintWith(deps.fingerprintKey), { concurrency, gate }, deps.onProgress);
     const scopes = [...discovery.scopes, ...fetched.scopes];
     const failedScopes = scopes.filter((s) => s.status === 'failed');
     const first = failedScopes[0];

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -137,12 +137,19 @@ describe('the default database', () => {
     expect(withoutXdg.stdout).toContain(`Database: ${path.join(home, '.local', 'share', 'vpnsync', 'vpnsync.db')}\n  (default for an installed package;`);
     await runAt(bin, ['migrate'], { HOME: home });
     expect(existsSync(path.join(home, '.local', 'share', 'vpnsync', 'vpnsync.db'))).toBe(true);
+    // The fingerprint key is in the config directory, not beside the database (docs/database.md).
+    const keyFile = path.join(home, '.config', 'vpnsync', 'fingerprint.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8');
 
     // The demo's database and report go beside the default database too.
     const demo = await runAt(bin, ['demo'], { HOME: home, XDG_DATA_HOME: xdg });
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain(`database: ${path.join(xdg, 'vpnsync', 'demo.db')}`);
     expect(existsSync(path.join(xdg, 'vpnsync', 'demo-report.html'))).toBe(true);
+    // The demo's own key, beside its database: the user's key file is left as it was.
+    expect(statSync(path.join(xdg, 'vpnsync', 'demo-fingerprint.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
     expect(existsSync(path.join(dir, 'node_modules', 'vpnsync', 'data'))).toBe(false);
   }, 180_000);
 });

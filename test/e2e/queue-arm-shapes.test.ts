@@ -292,3 +292,32 @@ describe('GetIkeSas as received', () => {
     expect(JSON.parse(ike.parsed)).toMatchObject({ Status: 'Successful' });
   });
 });
+
+describe('a status URL that keeps answering 5xx: bounded by the operation deadline', () => {
+  it('ends OutcomeUnknown past --operation-deadline, POSTed once, with the failed polls in the trail; a later run neither re-POSTs nor resumes it', async () => {
+    // Retry-After 1 s on every 503: the first failed poll ends well after the 1 s deadline.
+    const { ctx, linkId } = await queued({ faults: [{ kind: '5xx', status: 503, match: '/operations/', retryAfterSeconds: 1 }] });
+    const run = await ctx.vpnsync(['queue', 'run', '--operation-deadline', '1s']);
+    expect(run.code).toBe(EXIT.FAILURE);
+    const row = action(ctx);
+    expect(row).toMatchObject({ status: 'failed', error_code: 'OutcomeUnknown' });
+    expect(row.error_message).toMatch(/^ARM accepted the action, then its status URL answered HTTP 503 1 time in 1 poll over \d+ seconds, past the operation deadline; the reset may or may not have happened; it is not sent again/);
+    expect(counts(ctx, linkId).posts.resetconnection).toBe(1);
+    const trail = ctx.rows<{ event: string; http_status: number | null }>('SELECT event, http_status FROM action_events WHERE action_id = 1 ORDER BY id');
+    expect(trail.map((e) => e.event)).toEqual(['queued', 'started', 'posting', 'accepted', 'retry', 'failed']);
+    expect(trail[4]!.http_status).toBe(503);
+
+    const again = await ctx.vpnsync(['queue', 'run', '--operation-deadline', '1s']);
+    expect(again.code, again.stderr).toBe(EXIT.OK);
+    expect(again.stderr).not.toMatch(/resumed/);
+    expect(counts(ctx, linkId).posts.resetconnection).toBe(1);
+    expect(action(ctx)).toMatchObject({ status: 'failed', error_code: 'OutcomeUnknown' });
+  });
+
+  it('rejects a deadline that is not a duration', async () => {
+    const { ctx } = await queued({});
+    const run = await ctx.vpnsync(['queue', 'run', '--operation-deadline', 'soon']);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toMatch(/Expected --operation-deadline to be a duration such as 90d/);
+  });
+});

@@ -124,10 +124,13 @@ describe('secrets never leave the token exchange', () => {
     const ctx = await start({ seed: 75 });
     const db = path.join(ctx.dir, 'vpnsync.db');
     // A permissive umask in the shell that starts vpnsync: vpnsync sets its own.
-    const r = await runShell(`umask 000; exec "${process.execPath}" "${BIN}" pull --db "${db}"`, ctx.emulator.env);
+    // The fingerprint key file beside the database, so that its mode is checked too (and the
+    // clean environment of the shell does not send it to the user's config directory).
+    const r = await runShell(`umask 000; exec "${process.execPath}" "${BIN}" pull --db "${db}"`, { ...ctx.emulator.env, VPNSYNC_FINGERPRINT_KEY_FILE: path.join(ctx.dir, 'fingerprint.key') });
     expect(r.code, r.stderr).toBe(EXIT.OK);
     const written = readdirSync(path.dirname(db));
     expect(written).toContain('vpnsync.db');
+    expect(written).toContain('fingerprint.key');
     for (const f of written) expect(statSync(path.join(path.dirname(db), f)).mode & 0o777, f).toBe(0o600);
   });
 });

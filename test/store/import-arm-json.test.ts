@@ -17,13 +17,14 @@ import { useTempDir } from '../support/temp-dir.js';
 const tempDir = useTempDir();
 const example = (name: string): unknown => JSON.parse(readFileSync(azureExample(name), 'utf8'));
 const HOST = 'test-host';
+const TEST_KEY = 'a'.repeat(64);
 
 async function freshStore(): Promise<Store> {
   return openStore(path.join(tempDir(), 'v.db'), { mode: 'write' });
 }
 
 function record(store: Store, value: unknown, source = 'test.json') {
-  return importArmJson({ store, hostname: HOST, isAlive: () => false }, classifyArmJson(value, source), source);
+  return importArmJson({ store, fingerprintKey: TEST_KEY, hostname: HOST, isAlive: () => false }, classifyArmJson(value, source), source);
 }
 
 const names = (store: Store) => store.sqlite.prepare(`SELECT connectionName || '/' || name FROM vpn_link_connections ORDER BY 1`).pluck().all();
@@ -189,7 +190,7 @@ describe('importArmJson: what an import proves deleted', () => {
     const store = await freshStore();
     beginPull(store.sqlite, { source: 'arm', strategy: 'links', scope: {}, startedAt: new Date().toISOString(), pid: 4242, hostname: HOST }, () => true);
     const plan: ImportPlan = classifyArmJson(armLink(), 'f');
-    expect(() => importArmJson({ store, hostname: HOST, isAlive: () => true }, plan, 'f')).toThrow(LockedError);
+    expect(() => importArmJson({ store, fingerprintKey: TEST_KEY, hostname: HOST, isAlive: () => true }, plan, 'f')).toThrow(LockedError);
     expect(store.sqlite.prepare(`SELECT count(*) FROM vpn_link_connections`).pluck().get()).toBe(0);
     expect(store.sqlite.prepare(`SELECT count(*) FROM pulls`).pluck().get()).toBe(1);
     await store.close();

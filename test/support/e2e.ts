@@ -37,7 +37,8 @@ export function useE2e(): (options?: EmulatorOptions) => Promise<E2eContext> {
       emulator,
       db,
       dir,
-      vpnsync: (args, extra = {}) => runCli([...args, '--db', extra.db ?? db], { env: { ...emulator.env, ...extra.env } }),
+      // Each test's own fingerprint key file, beside its database: never the user's config directory.
+      vpnsync: (args, extra = {}) => runCli([...args, '--db', extra.db ?? db], { env: { VPNSYNC_FINGERPRINT_KEY_FILE: path.join(dir, 'fingerprint.key'), ...emulator.env, ...extra.env } }),
       rows: <T>(sql: string, ...params: unknown[]) => {
         const conn = new BetterSqlite3(db, { readonly: true });
         try {

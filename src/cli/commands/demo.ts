@@ -34,6 +34,9 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     // Loaded here rather than at start-up: other commands need no emulator.
     const { startEmulator } = await import('../../emulator/index.js');
     const emulator = await startEmulator({ seed: argv.seed });
+    // The demo's fingerprint key sits beside its database: a demo writes nothing into the
+    // user's config directory, and its throw-away key never joins the real one.
+    emulator.env.VPNSYNC_FINGERPRINT_KEY_FILE = path.join(path.dirname(db), 'demo-fingerprint.key');
     try {
       out(`vpnsync demo — a local ARM emulator stands in for Azure (seed ${argv.seed})`);
       out(`  emulator: ${emulator.url}`);

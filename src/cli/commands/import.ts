@@ -7,6 +7,10 @@ import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-inpu
 import { openStore } from '../../store/open-store.js';
 import { StoreError } from '../../store/store-error.js';
 import { resolveDbPath } from '../database-path.js';
+import { fingerprintKeyOf, locateFingerprintKey } from '../fingerprint-key-path.js';
+import { lockLeaseMs } from '../lock-lease.js';
+import { watchHeartbeatsAhead } from '../../store/process-lock.js';
+import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
@@ -40,6 +44,8 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     const { plan, label } = await readPlan(argv.file === '' ? '-' : argv.file);
     const dryRun = argv['dry-run'];
     const file = resolveDbPath(argv.db);
+    const leaseMs = lockLeaseMs();
+    const keySource = locateFingerprintKey();
     const store = await openStore(file, { mode: dryRun ? 'rehearse' : 'write' }).catch((e: unknown) => {
       if (dryRun && e instanceof StoreError && e.reason === 'missing') {
         throw new StoreError('missing', `No database at ${file}: a dry run compares the file with what is stored. Run vpnsync import without --dry-run (or vpnsync migrate for an empty database) first.`);
@@ -48,7 +54,10 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     });
     let result: ImportResult;
     try {
-      result = importArmJson({ store }, plan, label, { dryRun });
+      const fingerprintKey = fingerprintKeyOf(store, (line) => log.info(line), keySource, dryRun);
+      // A dry run takes no lock, so it has no other host's heartbeat to watch.
+      const observedStale = dryRun ? new Map<number, string | null>() : await watchHeartbeatsAhead(store.sqlite, 'pulls', 'pull', { hostname: hostname() }, { leaseMs, log: (line) => log.info(line) });
+      result = importArmJson({ store, fingerprintKey, locks: { leaseMs, observedStale } }, plan, label, { dryRun });
     } finally {
       await store.close();
     }

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { openStore, planMigrations } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
+import { fingerprintKeyFor, locateFingerprintKey } from '../fingerprint-key-path.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
 import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
@@ -29,8 +30,11 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
       if (format !== undefined) printResult(format, { file, dryRun: true, ...plan }, { columns: ['file', 'migration', 'state'], rows: [...plan.applied.map((m) => [file, m, 'applied']), ...plan.pending.map((m) => [file, m, 'pending'])] });
       return;
     }
+    const keySource = locateFingerprintKey();
     const store = await openStore(file, { mode: 'write' });
     try {
+      // Also moves the fingerprint key of a database an older vpnsync made out of it.
+      fingerprintKeyFor(store, (line) => log.info(line), keySource);
       const applied = store.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all() as string[];
       log.info(`${file}: schema at ${applied[applied.length - 1] ?? 'none'} (${applied.length} migrations applied)`);
       if (format !== undefined) printResult(format, { file, dryRun: false, create: false, applied, pending: [] }, { columns: ['file', 'migration', 'state'], rows: applied.map((m) => [file, m, 'applied']) });

@@ -9,6 +9,8 @@ import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sy
 import { failureGroupLine, groupFailures } from '../../sync/failure-groups.js';
 import type { PullResult } from '../../sync/run-pull.js';
 import { resolveDbPath } from '../database-path.js';
+import { fingerprintKeyOf, locateFingerprintKey } from '../fingerprint-key-path.js';
+import { lockLeaseMs } from '../lock-lease.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
@@ -56,6 +58,8 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
     const format = outputOf(argv) as OutputFormat | undefined;
     setFlagsFromString(`--heap-growing-percent=${PULL_HEAP_GROWING_PERCENT}`);
     const log = createLog({ quiet: argv.quiet });
+    const leaseMs = lockLeaseMs();
+    const keySource = locateFingerprintKey();
     const arm = await armClientFor(argv, (line) => log.info(line));
     const dryRun = argv['dry-run'];
     const store = await openPullStore(resolveDbPath(argv.db), dryRun);
@@ -71,7 +75,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       return `pull${ids.length > 0 ? ` #${ids.join(', #')}` : ''} interrupted by ${signal}: marked failed, nothing recorded`;
     });
     try {
-      result = await runPull({ arm, store, log: (line) => log.info(line), onProgress: (done, total) => log.progress(`listing link connections: ${done}/${total} VPN connections`) }, {
+      result = await runPull({ arm, store, leaseMs, fingerprintKey: fingerprintKeyOf(store, (line) => log.info(line), keySource, dryRun), log: (line) => log.info(line), onProgress: (done, total) => log.progress(`listing link connections: ${done}/${total} VPN connections`) }, {
         filters: { subscriptions: argv.subscription, resourceGroup: argv['resource-group'], gateway: argv.gateway, connection: argv.connection },
         strategy: argv.strategy,
         concurrency: argv.concurrency ?? DEFAULT_CONCURRENCY,

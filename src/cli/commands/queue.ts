@@ -5,11 +5,14 @@ import { openStore } from '../../store/open-store.js';
 import { failHeldLocks } from '../../store/held-locks.js';
 import { onStoppingSignal } from '../signals.js';
 import { cancelAction, CancelError, checkCancellable } from '../../queue/enqueue.js';
-import { DEFAULT_MAX_RESETS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
+import { DEFAULT_MAX_RESETS, DEFAULT_OPERATION_DEADLINE_MS, DEFAULT_QUEUE_CONCURRENCY } from '../../queue/queue-defaults.js';
+import { DURATION_FORMS, parseDuration } from '../../history/duration.js';
+import { coerceWith } from './snapshots.js';
 import type { QueueRunResult } from '../../queue/run-queue.js';
 import { actionView, listActions, showAction } from '../../queue/action-report.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
 import { resolveDbPath } from '../database-path.js';
+import { lockLeaseMs } from '../lock-lease.js';
 import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
@@ -67,6 +70,7 @@ interface RunArgs extends GlobalArgs, ArmArgs, OutputArgs {
   'dry-run': boolean;
   id?: number[] | undefined;
   quiet: boolean;
+  'operation-deadline'?: number | undefined;
 }
 
 const listCommand: CommandModule<GlobalArgs, ListArgs> = {
@@ -170,11 +174,12 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'No --max-resets cap' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would run; send and change nothing' })
       .option('id', { ...NUMERIC, array: true, describe: 'Only these action ids (repeatable)', coerce: (v: unknown) => (v === undefined ? undefined : (v as unknown[]).map((x) => integerIn('--id', 1, Number.MAX_SAFE_INTEGER)(x) as number)) })
+      .option('operation-deadline', { type: 'string', describe: `Follow an operation this long after its POST, then end it as OutcomeUnknown (never re-POSTed): ${DURATION_FORMS} (default ${DEFAULT_OPERATION_DEADLINE_MS / 60_000}m)`, coerce: coerceWith((t) => parseDuration(t, '--operation-deadline')) })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const format = outputOf(argv) as OutputFormat | undefined;
     const log = createLog({ quiet: argv.quiet });
-    const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id };
+    const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id, operationDeadlineMs: argv['operation-deadline'] };
     const { planQueueRun, runQueue } = await import('../../queue/run-queue.js');
     if (argv['dry-run']) {
       const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
@@ -201,6 +206,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       }
       return;
     }
+    const leaseMs = lockLeaseMs();
     const arm = await armClientFor(argv, (line) => log.info(line));
     const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
     let result: QueueRunResult;
@@ -216,7 +222,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       );
     });
     try {
-      result = await runQueue({ arm, store, log: (line) => log.info(line) }, options);
+      result = await runQueue({ arm, store, leaseMs, log: (line) => log.info(line) }, options);
     } finally {
       stopSignals();
       await store.close();

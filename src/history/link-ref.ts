@@ -43,7 +43,7 @@ export function byLabel(a: { label: string; key: string }, b: { label: string; k
 
 /**
  * LinkRefs of the given keys, from their newest version row (a key's id never changes but for
- * casing). Reads only the index on (_key, _pull_id, _kind, id) (migrations/0005), not the rows:
+ * casing). Reads only the index on (_key, _pull_id, _kind, id) (migrations/sqlite/0005), not the rows:
  * naming 30,000 links took half a second when every lookup read a whole version row.
  */
 export function loadLinkRefs(sqlite: BetterSqlite3.Database, keys: Iterable<string>): Map<string, LinkRef> {

@@ -14,7 +14,7 @@ export type LinkState = Omit<LinkVersionTable, '_raw'>;
 export const STATE_COLUMNS = [...LINK_FIELD_NAMES, ...PARAMETER_COLUMNS, '_key', '_pull_id', '_kind', '_changed_columns', '_hash'].join(', ');
 
 /**
- * The view (migrations/0002_history_views.sql) that defines "state as of pull N": each link's
+ * The view (migrations/sqlite/0002_history_views.sql) that defines "state as of pull N": each link's
  * latest version at or before N unless it records a deletion. Every history command reads
  * state through it, so SQL users and vpnsync agree.
  */

@@ -71,6 +71,14 @@ export const LINK_FIELD_NAMES: readonly LinkField[] = LINK_FIELDS.map((f) => f.n
 export const PARAMETER_COLUMNS = ['subscriptionId', 'resourceGroupName', 'gatewayName', 'connectionName'] as const;
 export type ParameterColumn = (typeof PARAMETER_COLUMNS)[number];
 
+/**
+ * Every column name in the store that has capitals: the fields, the parameters, and two more
+ * names taken from ARM, actions.linkConnectionName (the EXEC methods' last parameter) and
+ * subscriptions.displayName (Subscriptions_Get's field). PostgreSQL keeps them folded to lower
+ * case; store/postgres-identifiers.ts maps result columns back to these spellings.
+ */
+export const CAMEL_CASE_COLUMNS: readonly string[] = [...LINK_FIELD_NAMES, ...PARAMETER_COLUMNS, 'linkConnectionName', 'displayName'].filter((n) => /[A-Z]/.test(n));
+
 /** Fields whose change makes a new version (see FieldRole). */
 export const TRACKED_FIELDS: readonly FieldSpec[] = LINK_FIELDS.filter((f) => f.role === 'tracked');
 

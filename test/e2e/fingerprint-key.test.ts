@@ -173,7 +173,7 @@ describe('a database written by an older vpnsync (salt in meta) migrates once', 
     const db = path.join(dir, 'old.db');
     const sqlite = new BetterSqlite3(db);
     const { Kysely, Migrator, SqliteDialect } = await import('kysely');
-    const result = await new Migrator({ db: new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) }), provider: new SqlFileMigrationProvider(sqlite, migrations) }).migrateToLatest();
+    const result = await new Migrator({ db: new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) }), provider: new SqlFileMigrationProvider(async (_db, script) => void sqlite.exec(script), migrations) }).migrateToLatest();
     expect(result.error).toBeUndefined();
     expect(sqlite.prepare(`SELECT value FROM meta WHERE key = 'shared_key_salt'`).pluck().get()).toMatch(/^[0-9a-f]{64}$/);
     sqlite.close();

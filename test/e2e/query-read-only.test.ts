@@ -69,6 +69,12 @@ describe('vpnsync query is read-only', () => {
     ['PRAGMA user_version = 7', /PRAGMA user_version = …/],
     ['PRAGMA query_only = OFF', /PRAGMA query_only = …/],
     ['PRAGMA wal_checkpoint(TRUNCATE)', /PRAGMA wal_checkpoint\(…\) is not one/],
+    // Table-valued PRAGMA functions that would write: once exit 1, "attempt to write a readonly database".
+    ['SELECT * FROM pragma_optimize', /pragma_optimize runs PRAGMA optimize, which is not one of the reporting PRAGMAs/],
+    ['SELECT * FROM pragma_wal_checkpoint', /pragma_wal_checkpoint runs PRAGMA wal_checkpoint/],
+    ['SELECT * FROM "pragma_incremental_vacuum"(10)', /pragma_incremental_vacuum runs PRAGMA incremental_vacuum/],
+    ['SELECT * FROM main.Pragma_Shrink_Memory', /pragma_shrink_memory runs PRAGMA shrink_memory/],
+    ['SELECT (SELECT count(*) FROM pragma_optimize(0x10002)) AS n', /pragma_optimize runs/],
     ['VACUUM', /VACUUM statements are not allowed/],
     ['REINDEX', /REINDEX statements/],
     ['ANALYZE', /ANALYZE statements/],
@@ -131,6 +137,8 @@ describe('vpnsync query is read-only', () => {
     expect(JSON.parse(r.stdout)).toEqual([{ 'DROP;': 'DELETE FROM pulls; VACUUM' }]);
     expect((await query(['PRAGMA table_info(vpn_link_connections)'])).stdout).toMatch(/^cid,name,type,notnull,dflt_value,pk\n0,id,TEXT,1,,0\n/);
     expect((await query(['EXPLAIN QUERY PLAN SELECT * FROM vpn_link_connections'])).code).toBe(EXIT.OK);
+    // Table-valued PRAGMA functions that only report stay allowed.
+    expect(await query(["SELECT count(*) AS n FROM pragma_table_info('pulls') WHERE name = 'id'"])).toMatchObject({ code: EXIT.OK, stdout: 'n\n1\n' });
   });
 
   it('reads a database in a directory it cannot write (a read-only mount or snapshot) from an in-memory copy', async () => {

@@ -15,7 +15,7 @@ import { identifierOf, isKeyword, isSignificant, splitStatements, tokenizeSql, t
 const READING_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'EXPLAIN', 'PRAGMA']);
 
 /** Every other statement SQLite has: refused by name. Any other first word is a syntax error for SQLite to name. */
-const OTHER_STATEMENTS = new Set([
+export const OTHER_STATEMENTS: ReadonlySet<string> = new Set([
   'ALTER', 'ANALYZE', 'ATTACH', 'BEGIN', 'COMMIT', 'CREATE', 'DELETE', 'DETACH', 'DROP', 'END', 'INSERT', 'REINDEX', 'RELEASE', 'REPLACE', 'ROLLBACK', 'SAVEPOINT', 'UPDATE', 'VACUUM',
 ]);
 

@@ -168,6 +168,15 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   sql('--where with a write in a subquery', ['queue', 'ike-sas', '--where', "name IN (SELECT 1 FROM (DELETE FROM actions RETURNING 1))"], /^Expected --where to be an SQL condition/);
   sql('--where unknown column', ['queue', 'reset', '--where', 'nosuchcolumn = 1'], /^Expected --where to be an SQL condition over vpn_link_connections columns: no such column: nosuchcolumn$/);
   sql('--where matching nothing', ['queue', 'reset', '--where', "connectionStatus = 'Exploded'"], /matched no links/);
+  const evil = `/subscriptions/${f.subscriptionId}/resourceGroups/rg-evil/providers/Microsoft.Network/vpnGateways/gw-evil/vpnConnections/c-evil/vpnLinkConnections/l-evil`;
+  sql('--where UNION of a link not in the inventory', ['queue', 'ike-sas', '--yes', '--where', `0) UNION SELECT '${evil}','${f.subscriptionId}','rg-evil' --`], /^Expected --where to be an SQL condition over vpn_link_connections columns: Expected one SQL condition, got a '\)' that closes more than it opened$/);
+  sql('--where UNION of a row that is no link id', ['queue', 'ike-sas', '--yes', '--where', "0) UNION SELECT 'x','y','z' --"], /closes more than it opened$/);
+  sql('--where compound SELECT outside parentheses', ['queue', 'reset', '--yes', '--where', '0 UNION SELECT id, subscriptionId, resourceGroupName FROM vpn_link_connections'], /got UNION outside parentheses/);
+  sql('--where hiding the rest behind a comment', ['queue', 'reset', '--yes', '--where', '1 /* never closed'], /got a \/\* comment that is never closed$/);
+  sql('--where with unbalanced parentheses', ['queue', 'reset', '--yes', '--where', '((1)'], /got 1 '\(' never closed$/);
+  sql('table-valued pragma_optimize', ['query', 'SELECT * FROM pragma_optimize'], /pragma_optimize runs PRAGMA optimize, which is not one of the reporting PRAGMAs/);
+  sql('table-valued pragma_wal_checkpoint', ['query', 'SELECT * FROM pragma_wal_checkpoint'], /pragma_wal_checkpoint runs PRAGMA wal_checkpoint/);
+  sql('table-valued pragma_incremental_vacuum', ['query', 'SELECT * FROM pragma_incremental_vacuum(1)'], /pragma_incremental_vacuum runs/);
 
   // Database files.
   const readers: [string, string[]][] = [

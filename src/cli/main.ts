@@ -81,6 +81,30 @@ export function helpAsOption(argv: readonly string[]): string[] {
   return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
 }
 
+/**
+ * `--since -2h` as `--since=-2h`: yargs takes a value starting with '-' for flags (only a plain
+ * negative number such as `--limit -1` is a value), so the option got '' and `-2h` became the
+ * short options `-2 -h`, and `-h` printed the help on stdout with exit 0 in answer to a mistyped
+ * duration. Joined, the option's own check names the value ("Expected --since to be a duration …,
+ * got '-2h'"). No vpnsync option starts with a digit, so such a token anywhere else is refused
+ * here rather than read as `-h`. Throws a UsageError for that.
+ */
+export function dashValuesJoined(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const dashValue = (a: string | undefined) => a !== undefined && /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return [...out, ...argv.slice(i)];
+    if (/^--[^=]+$/.test(a) && dashValue(argv[i + 1])) {
+      out.push(`${a}=${argv[i + 1]}`);
+      i += 1;
+    } else if (dashValue(a)) {
+      throw new UsageError(`Unknown argument: ${a} (no vpnsync option starts with a digit; a value that starts with '-' goes right after its option)`);
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** `vpnsync help`, listed in --help; never run, since `helpAsOption` rewrites the command line first. */
 const HELP_COMMAND: CommandModule<GlobalArgs, never> = {
   command: 'help [command..]',
@@ -125,7 +149,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {
-    const line = helpAsOption(argv);
+    const line = dashValuesJoined(helpAsOption(argv));
     ensureDefaultDirectory(dbFileOf(argv));
     await buildParser(line, await commandsFor(line)).parseAsync();
   } catch (e) {
@@ -185,7 +209,7 @@ class ParsedOnly {
 export async function parseCommandLine(commandLine: readonly string[]): Promise<ParsedCommandLine> {
   let argv: string[];
   try {
-    argv = helpAsOption(commandLine);
+    argv = dashValuesJoined(helpAsOption(commandLine));
   } catch (e) {
     return { ok: false, message: describeError(e)[1] };
   }

@@ -6,7 +6,7 @@ import { LockedError } from '../store/process-lock.js';
 import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-error.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { NoMatchError } from '../sync/no-match-error.js';
-import { ensureDefaultDirectory, locateDb, resolveDbPath } from './database-path.js';
+import { ensureDefaultDirectory, locateDb, refuseDatabaseUrl, resolveDbPath, withoutPassword } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -150,6 +150,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   process.exitCode = EXIT.OK;
   try {
     const line = dashValuesJoined(helpAsOption(argv));
+    refuseDatabaseUrl(dbFlagOf(line));
     ensureDefaultDirectory(dbFileOf(argv));
     await buildParser(line, await commandsFor(line)).parseAsync();
   } catch (e) {
@@ -190,7 +191,7 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
 /** The end of `vpnsync --help`: the database in use, and where that choice came from. */
 function databaseInUse(db: ReturnType<typeof locateDb>): string {
   const how = db.source === '--db' ? 'from --db' : db.source === 'VPNSYNC_DB' ? 'from VPNSYNC_DB; --db FILE to use another' : `${db.source}; --db FILE or VPNSYNC_DB to use another`;
-  return `Database: ${db.file}\n  (${how})`;
+  return `Database: ${withoutPassword(db.file)}\n  (${how})`;
 }
 
 /** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */

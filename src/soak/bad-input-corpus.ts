@@ -34,6 +34,7 @@ type Fixture =
   | 'foreign'
   | 'newer'
   | 'directory'
+  | 'fifo'
   | 'locked'
   | 'read-only-file'
   | 'read-only-dir'
@@ -216,6 +217,11 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   for (const [name, args] of creators) add('db-files', `another application's SQLite file: ${name}`, args, 1, /vpnsync\.db is an SQLite database of something else \(tables photos\); vpnsync will not add its tables to it\. Choose another --db\.$/, { fixture: 'foreign' });
   for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2)]) add('db-files', `empty SQLite file: ${name}`, args, 1, /vpnsync\.db is not a vpnsync database/, { fixture: 'empty-sqlite' });
   for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2), ...creators]) add('db-files', `a directory as --db: ${name}`, args, 1, /^Cannot open .*vpnsync\.db: it is a directory\.$/, { fixture: 'directory' });
+  // Not a regular file: a FIFO once made query hang, /dev/null left a /dev/null-journal behind.
+  for (const [name, args] of all) add('db-files', `a FIFO as --db: ${name}`, args, 1, /^Cannot open .*vpnsync\.db: it is a named pipe \(FIFO\), not a regular file; give the path of an SQLite database file\.$/, { fixture: 'fifo' });
+  for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2), ...creators]) add('db-files', `/dev/null as --db: ${name}`, [...args, '--db', '/dev/null'], 1, /^Cannot open \/dev\/null: it is a device, not a regular file/, { noDb: true, fixture: 'missing', unchanged: 'absent' });
+  // A URL once became a local file named postgres:/user:pw@…, password included.
+  for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 1), ...creators]) add('db-files', `a URL as --db: ${name}`, [...args, '--db', 'postgres://ops:s3cret@db.example:5432/vpnsync'], 2, /^--db postgres:\/\/ops:\*\*\*@db\.example:5432\/vpnsync: URLs are not supported yet; give a SQLite file path$/, { noDb: true, fixture: 'missing', unchanged: 'absent' });
 
   // Access: locked, read-only, unwritable, full.
   const locked = /vpnsync\.db is locked by another process; try again when it has finished\.$/;
@@ -429,6 +435,11 @@ async function runCase(k: CorpusCase, ctx: CorpusContext, canRoot: boolean, cert
       case 'directory':
         mkdirSync(db);
         break;
+      case 'fifo': {
+        const made = spawnSync('mkfifo', [db], { encoding: 'utf8' });
+        if (made.status !== 0) return { ...result, skipped: `cannot make a FIFO here (${(made.stderr || made.error?.message || '').trim()})` };
+        break;
+      }
       case 'locked': {
         copyFileSync(ctx.template, db);
         const holder = new BetterSqlite3(db);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { azureExample } from '../support/azure-spec.js';
-import { BIN, outputOf, runCli, type CliResult } from '../support/run-cli.js';
+import { runCli, runCliAsUnprivileged } from '../support/run-cli.js';
 
 
 /** The database's bytes and the directory's file names (the -shm's content changes on every read, so only its presence counts). */
@@ -149,7 +148,7 @@ describe('vpnsync query is read-only', () => {
     chmodSync(copy, 0o644);
     chmodSync(ro, 0o555);
     chmodSync(dir, 0o755);
-    const r = await runCliAs(['query', '--db', copy, 'SELECT count(*) AS n FROM azure.network.vpn_link_connections']);
+    const r = await runCliAsUnprivileged(['query', '--db', copy, 'SELECT count(*) AS n FROM azure.network.vpn_link_connections']);
     expect(r).toMatchObject({ code: EXIT.OK, stdout: 'n\n2\n', stderr: '' });
     expect(readdirSync(ro)).toEqual(['vpnsync.db']);
   });
@@ -170,7 +169,7 @@ describe('vpnsync query is read-only', () => {
     for (const f of readdirSync(ro)) chmodSync(path.join(ro, f), 0o644);
     chmodSync(ro, 0o555);
     chmodSync(dir, 0o755);
-    const r = await runCliAs(['query', '--db', copy, 'SELECT 1']);
+    const r = await runCliAsUnprivileged(['query', '--db', copy, 'SELECT 1']);
     expect(r.code).toBe(EXIT.FAILURE);
     expect(r.stderr).toMatch(/its directory is read-only and vpnsync.db-wal holds changes not yet in the database file.*Copy the database and its -wal file to a writable directory/);
   });
@@ -180,13 +179,4 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (item: T) =
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(f))));
   return out;
-}
-
-/**
- * Runs the CLI as a user who cannot write the read-only directory: as root (which ignores file
- * modes) it switches to `nobody`; otherwise the mode bits already bind the current user.
- */
-function runCliAs(args: readonly string[]): Promise<CliResult> {
-  if (process.getuid?.() !== 0) return runCli(args);
-  return outputOf(spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }

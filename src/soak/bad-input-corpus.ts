@@ -108,6 +108,9 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   usage('query a parameter without --param', ['query', 'SELECT :x'], /:x/);
   usage('query -f missing file', ['query', '-f', '/nonexistent/q.sql'], /^Cannot read the SQL from \/nonexistent\/q\.sql: no such file$/);
   usage('query SQL and -f both', ['query', '-f', '/nonexistent/q.sql', 'SELECT 1'], /^Expected the SQL either as an argument or with --file, not both$/);
+  // Once read until memory ran out: the 4 MiB limit was checked after the whole read.
+  usage('query -f /dev/zero', ['query', '-f', '/dev/zero'], /^Expected at most 4 MiB of SQL from \/dev\/zero, got more than that$/);
+  usage('query --timeout x', ['query', '--timeout', 'x', 'SELECT 1'], /^Expected --timeout to be a number from 0 to 86400, got 'x'$/);
   usage('query --at nonsense', ['query', '--at', 'yesterday-ish', 'SELECT 1'], /^Expected --at to be/);
   usage('snapshots --limit -1', ['snapshots', '--limit', '-1'], /^Expected --limit to be an integer from 0 to/);
   usage('snapshots --format xml', ['snapshots', '--format', 'xml'], /^Invalid values: Argument: format/);
@@ -180,6 +183,7 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   sql('--where compound SELECT outside parentheses', ['queue', 'reset', '--yes', '--where', '0 UNION SELECT id, subscriptionId, resourceGroupName FROM vpn_link_connections'], /got UNION outside parentheses/);
   sql('--where hiding the rest behind a comment', ['queue', 'reset', '--yes', '--where', '1 /* never closed'], /got a \/\* comment that is never closed$/);
   sql('--where with unbalanced parentheses', ['queue', 'reset', '--yes', '--where', '((1)'], /got 1 '\(' never closed$/);
+  add('sql', 'a query that never ends, stopped by --timeout 1', ['query', '--timeout', '1', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'], 124, /^query stopped after 1 s \(--timeout\); nothing was changed/);
   sql('table-valued pragma_optimize', ['query', 'SELECT * FROM pragma_optimize'], /pragma_optimize runs PRAGMA optimize, which is not one of the reporting PRAGMAs/);
   sql('table-valued pragma_wal_checkpoint', ['query', 'SELECT * FROM pragma_wal_checkpoint'], /pragma_wal_checkpoint runs PRAGMA wal_checkpoint/);
   sql('table-valued pragma_incremental_vacuum', ['query', 'SELECT * FROM pragma_incremental_vacuum(1)'], /pragma_incremental_vacuum runs/);

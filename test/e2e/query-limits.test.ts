@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,22 @@ describe('query --timeout', () => {
   it('stops a query that streams rows without end, as well', async () => {
     const r = await runCli(['query', '--db', db, '--timeout', '1', '--format', 'csv', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c WHERE x % 100000 = 0']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: EXIT.TIMED_OUT, stderr: 'vpnsync: query stopped after 1 s (--timeout); nothing was changed. Narrow the query, or pass a larger --timeout (0 for none)\n' });
+  });
+
+  it('a SIGTERM to vpnsync stops the query it runs too (exit 143), leaving no process behind', async () => {
+    const child = spawn(process.execPath, [BIN, 'query', '--db', db, '--timeout', '600', ENDLESS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = outputOf(child);
+    const pid = child.pid as number;
+    // Wait until the query's own process exists (Linux lists a process's children in /proc).
+    const childrenOf = () => (existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : []);
+    let queryPid: number | undefined;
+    while (queryPid === undefined) {
+      await new Promise((r) => setTimeout(r, 50));
+      queryPid = childrenOf()[0];
+    }
+    child.kill('SIGTERM');
+    expect(await result).toMatchObject({ code: EXIT.TERMINATED, stdout: '' });
+    expect(existsSync(`/proc/${queryPid}`)).toBe(false);
   });
 
   it('leaves a query that ends alone, under the default limit or none', async () => {

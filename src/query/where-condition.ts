@@ -5,8 +5,11 @@ import { prepareQuery } from './run-query.js';
 import type { SqlValue } from './sql-value.js';
 import { tokenizeSql, type SqlToken } from './sql-tokenizer.js';
 
-/** Words that start a statement or join a compound SELECT: inside a condition only in a subquery. */
-const STATEMENT_WORDS: ReadonlySet<string> = new Set([...OTHER_STATEMENTS, 'SELECT', 'VALUES', 'WITH', 'UNION', 'INTERSECT', 'EXCEPT', 'PRAGMA', 'EXPLAIN']);
+/**
+ * Words that start a statement or join a compound SELECT: inside a condition only in a subquery.
+ * Not END and REPLACE, which are also an expression's words (`CASE … END`, `replace(x, 'a', 'b')`).
+ */
+const STATEMENT_WORDS: ReadonlySet<string> = new Set([...[...OTHER_STATEMENTS].filter((w) => w !== 'END' && w !== 'REPLACE'), 'SELECT', 'VALUES', 'WITH', 'UNION', 'INTERSECT', 'EXCEPT', 'PRAGMA', 'EXPLAIN']);
 
 /**
  * Checks that `condition` is one SQL expression, to be pasted between the parentheses of

@@ -105,6 +105,19 @@ export function dashValuesJoined(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * A switch (a boolean option) given a value that starts with '-' (`--dry-run -2h`, joined by
+ * dashValuesJoined, or typed as `--dry-run=-2h`): yargs would quietly read it as false, and a
+ * dry run would then queue. Throws a UsageError naming it.
+ */
+function refuseDashValueOfSwitch(argv: readonly string[], args: Record<string, unknown>): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const m = /^--([^=]+)=(-.*)$/.exec(a);
+    if (m && typeof args[m[1] as string] === 'boolean') throw new UsageError(`Expected --${m[1]} alone (it takes no value), got '${m[2]}'`);
+  }
+}
+
 /** `vpnsync help`, listed in --help; never run, since `helpAsOption` rewrites the command line first. */
 const HELP_COMMAND: CommandModule<GlobalArgs, never> = {
   command: 'help [command..]',
@@ -181,6 +194,7 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
+    .middleware((args) => refuseDashValueOfSwitch(argv, args), true)
     .fail((message: string | undefined, error: Error | undefined) => {
       // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
       if (error && error.name !== 'YError') throw error;

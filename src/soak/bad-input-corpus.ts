@@ -135,6 +135,7 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   usage('queue reset --not-before -2h', ['queue', 'reset', f.linkLabel, '--not-before', '-2h'], /^Expected --not-before to be an ISO time .*got '-2h' \(a time to wait for cannot be in the past; \+2h is 2h from now\)$/);
   usage('report --since -2h', ['report', '--since', '-2h'], /^Expected --since to be a duration .*, got '-2h'$/);
   usage('prune --keep -2h', ['prune', '--keep', '-2h'], /^Expected --keep to be a duration .*, got '-2h'$/);
+  usage('queue reset --dry-run -2h', ['queue', 'reset', f.linkLabel, '--dry-run', '-2h'], /^Expected --dry-run alone \(it takes no value\), got '-2h'$/);
   usage('diff -2h', ['diff', '-2h'], /^Unknown argument: -2h \(no vpnsync option starts with a digit/);
   usage('queue list --status weird', ['queue', 'list', '--status', 'weird'], /^Invalid values: Argument: status/);
   usage('queue list --format xml', ['queue', 'list', '--format', 'xml'], /^Invalid values: Argument: format/);

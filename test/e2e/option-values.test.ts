@@ -23,6 +23,9 @@ describe('option values that start with a dash', () => {
       [['report', '--since', '-2h'], "Expected --since to be a duration such as 90d, 12h, 30m or 2w (at most 100 years), got '-2h'"],
       [['prune', '--keep', '-2h'], "Expected --keep to be a duration such as 90d, 12h, 30m or 2w (at most 100 years), got '-2h'"],
       [['report', '--since=-2h'], "Expected --since to be a duration such as 90d, 12h, 30m or 2w (at most 100 years), got '-2h'"],
+      // A switch takes no value: yargs read `--dry-run=-2h` as false, and the dry run would have queued.
+      [['queue', 'reset', link, '--dry-run', '-2h'], "Expected --dry-run alone (it takes no value), got '-2h'"],
+      [['queue', 'reset', link, '--dry-run=-2h'], "Expected --dry-run alone (it takes no value), got '-2h'"],
       [['diff', '-2h'], "Unknown argument: -2h (no vpnsync option starts with a digit; a value that starts with '-' goes right after its option)"],
     ];
     for (const [args, message] of cases) {

@@ -27,7 +27,9 @@ export function isWatchedQuery(env: NodeJS.ProcessEnv = process.env): boolean {
  * before, and only reads: killing it leaves nothing half-written.
  */
 export async function runUnderTimeout(seconds: number): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  // Node's own flags carry over, except a debugger's: its port is this process's.
+  const nodeFlags = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const child = spawn(process.execPath, [...nodeFlags, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, [WATCHED_CHILD]: '1' },
   });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from './errors.js';
 
 /** vpnsync's own folder: a clone, or the package npm installed. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,9 +40,11 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, root: string
 
 /** --db, else VPNSYNC_DB, else the default; resolved to an absolute path, with where it came from. */
 export function locateDb(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, root: string = PACKAGE_ROOT): { file: string; source: DbPathSource } {
-  if (flag !== undefined) return { file: path.resolve(flag), source: '--db' };
+  // A URL stays as given (refuseDatabaseUrl refuses it; --help names it without its password).
+  const resolve = (p: string) => (URL_SCHEME.test(p) ? p : path.resolve(p));
+  if (flag !== undefined) return { file: resolve(flag), source: '--db' };
   const fromEnv = env.VPNSYNC_DB?.trim();
-  if (fromEnv) return { file: path.resolve(fromEnv), source: 'VPNSYNC_DB' };
+  if (fromEnv) return { file: resolve(fromEnv), source: 'VPNSYNC_DB' };
   return { file: defaultDbPath(env, root), source: isInstalledPackage(root) ? 'default for an installed package' : 'default in this clone' };
 }
 
@@ -60,4 +63,31 @@ export function ensureDefaultDirectory(file: string): void {
   if (file !== defaultDbPath()) return;
   const dir = path.dirname(file);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** `scheme://…`: a URL rather than a file path. */
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/** `text` with the password of a URL (`user:pw@`) replaced by `***`, for messages and --help. */
+export function withoutPassword(text: string): string {
+  const scheme = URL_SCHEME.exec(text)?.[0];
+  if (scheme === undefined) return text;
+  const rest = text.slice(scheme.length);
+  // Everything from the first ':' to the last '@' is hidden, even past a '/': a password typed
+  // without percent-encoding may hold '@' or '/', and hiding too much is harmless here.
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return text;
+  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * Throws a UsageError for a URL as the database (--db, or VPNSYNC_DB when there is no --db),
+ * naming it without its password: vpnsync reads SQLite files only, and resolving a URL as a
+ * path once created a file named `postgres:/user:pw@…` — the password in a file name.
+ */
+export function refuseDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  const [given, source] = flag !== undefined ? [flag, '--db'] : [env.VPNSYNC_DB?.trim(), 'VPNSYNC_DB'];
+  if (given === undefined || !URL_SCHEME.test(given)) return;
+  throw new UsageError(`${source} ${withoutPassword(given)}: URLs are not supported yet; give a SQLite file path`);
 }

@@ -20,6 +20,8 @@ export const EXIT = {
   TERMINATED: 143,
   /** Another vpnsync process holds the database's pull lock (sysexits EX_TEMPFAIL). */
   LOCKED: 75,
+  /** `query` ran longer than --timeout and was stopped (as timeout(1) exits); nothing was changed. */
+  TIMED_OUT: 124,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

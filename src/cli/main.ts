@@ -7,7 +7,7 @@ import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-
 import { FingerprintKeyError } from '../store/fingerprint-key.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { NoMatchError } from '../sync/no-match-error.js';
-import { ensureDefaultDirectory, locateDb, resolveDbPath } from './database-path.js';
+import { ensureDefaultDirectory, locateDb, refuseDatabaseUrl, resolveDbPath, withoutPassword } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
@@ -84,6 +84,43 @@ export function helpAsOption(argv: readonly string[]): string[] {
   return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
 }
 
+/**
+ * `--since -2h` as `--since=-2h`: yargs takes a value starting with '-' for flags (only a plain
+ * negative number such as `--limit -1` is a value), so the option got '' and `-2h` became the
+ * short options `-2 -h`, and `-h` printed the help on stdout with exit 0 in answer to a mistyped
+ * duration. Joined, the option's own check names the value ("Expected --since to be a duration …,
+ * got '-2h'"). No vpnsync option starts with a digit, so such a token anywhere else is refused
+ * here rather than read as `-h`. Throws a UsageError for that.
+ */
+export function dashValuesJoined(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const dashValue = (a: string | undefined) => a !== undefined && /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return [...out, ...argv.slice(i)];
+    if (/^--[^=]+$/.test(a) && dashValue(argv[i + 1])) {
+      out.push(`${a}=${argv[i + 1]}`);
+      i += 1;
+    } else if (dashValue(a)) {
+      throw new UsageError(`Unknown argument: ${a} (no vpnsync option starts with a digit; a value that starts with '-' goes right after its option)`);
+    } else out.push(a);
+  }
+  return out;
+}
+
+/**
+ * A switch (a boolean option) given a value that starts with '-' (`--dry-run -2h`, joined by
+ * dashValuesJoined, or typed as `--dry-run=-2h`): yargs would quietly read it as false, and a
+ * dry run would then queue. Throws a UsageError naming it.
+ */
+function refuseDashValueOfSwitch(argv: readonly string[], args: Record<string, unknown>): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const m = /^--([^=]+)=(-.*)$/.exec(a);
+    if (m && typeof args[m[1] as string] === 'boolean') throw new UsageError(`Expected --${m[1]} alone (it takes no value), got '${m[2]}'`);
+  }
+}
+
 /** `vpnsync help`, listed in --help; never run, since `helpAsOption` rewrites the command line first. */
 const HELP_COMMAND: CommandModule<GlobalArgs, never> = {
   command: 'help [command..]',
@@ -130,7 +167,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const debug = argv.includes('--debug');
   process.exitCode = EXIT.OK;
   try {
-    const line = helpAsOption(argv);
+    const line = dashValuesJoined(helpAsOption(argv));
+    refuseDatabaseUrl(dbFlagOf(line));
     ensureDefaultDirectory(dbFileOf(argv));
     await buildParser(line, await commandsFor(line)).parseAsync();
   } catch (e) {
@@ -161,6 +199,7 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
+    .middleware((args) => refuseDashValueOfSwitch(argv, args), true)
     .fail((message: string | undefined, error: Error | undefined) => {
       // yargs wraps errors thrown by `coerce` (our validation messages) in its own YError.
       if (error && error.name !== 'YError') throw error;
@@ -171,7 +210,7 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
 /** The end of `vpnsync --help`: the database in use, and where that choice came from. */
 function databaseInUse(db: ReturnType<typeof locateDb>): string {
   const how = db.source === '--db' ? 'from --db' : db.source === 'VPNSYNC_DB' ? 'from VPNSYNC_DB; --db FILE to use another' : `${db.source}; --db FILE or VPNSYNC_DB to use another`;
-  return `Database: ${db.file}\n  (${how})`;
+  return `Database: ${withoutPassword(db.file)}\n  (${how})`;
 }
 
 /** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */
@@ -190,7 +229,7 @@ class ParsedOnly {
 export async function parseCommandLine(commandLine: readonly string[]): Promise<ParsedCommandLine> {
   let argv: string[];
   try {
-    argv = helpAsOption(commandLine);
+    argv = dashValuesJoined(helpAsOption(commandLine));
   } catch (e) {
     return { ok: false, message: describeError(e)[1] };
   }

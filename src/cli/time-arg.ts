@@ -21,5 +21,7 @@ export function parseTimeArg(flag: string, value: string, now: number): string {
   }
   const at = parseIsoTime(text);
   if (at !== undefined) return at;
-  throw new UsageError(`Expected ${flag} to be an ISO time (2026-11-30T22:00Z; UTC without an offset), 'now' or +DURATION (+2h), got '${value}'`);
+  // -2h is not "two hours ago" (a time to wait for is never in the past): say what +2h means instead.
+  const past = /^-\d/.test(text) ? ` (a time to wait for cannot be in the past; ${text.replace(/^-/, '+')} is ${text.slice(1)} from now)` : '';
+  throw new UsageError(`Expected ${flag} to be an ISO time (2026-11-30T22:00Z; UTC without an offset), 'now' or +DURATION (+2h), got '${value}'${past}`);
 }

@@ -161,6 +161,21 @@ export function parseFaultMatch(text: string): string | RegExp {
 const SPEC_SHAPE = 'KIND[=VALUE]:MATCH[:RATE[:COUNT]]';
 
 /**
+ * What VALUE may be per kind: the HTTP status each fault answers with (one that still means that
+ * fault: '5xx=200' would be a success), or latency's delay in ms. Kinds missing here take none.
+ */
+const FAULT_VALUES: Partial<Record<FaultKind, { min: number; max: number; what: string; only?: readonly number[] }>> = {
+  latency: { min: 0, max: 600_000, what: 'a delay in ms from 0 to 600000' },
+  '5xx': { min: 500, max: 599, what: 'an HTTP status from 500 to 599' },
+  'acted-5xx': { min: 500, max: 599, what: 'an HTTP status from 500 to 599' },
+  'token-error': { min: 400, max: 599, what: 'an HTTP status from 400 to 599' },
+  'lro-failure': { min: 400, max: 599, what: 'an HTTP status from 400 to 599' },
+  '429': { min: 429, max: 429, what: '429' },
+  '404': { min: 400, max: 499, what: 'an HTTP status from 400 to 499' },
+  busy: { min: 409, max: 429, what: '409 or 429', only: [409, 429] },
+};
+
+/**
  * Parses the CLI's fault syntax `KIND[=VALUE]:MATCH[:RATE[:COUNT]]`, where VALUE is the status
  * (5xx, 429, 403, 404, token-error, lro-failure, acted-5xx, busy) or the delay in ms (latency). Throws an Error
  * whose message is fit for the user.
@@ -174,26 +189,33 @@ export function parseFaultSpec(spec: string, flag = '--fault'): FaultRule {
   const [kindText = '', valueText] = head.split('=');
   const kind = FAULT_KINDS.find((k) => k === kindText.toLowerCase());
   if (!kind) return fail(`KIND one of ${FAULT_KINDS.join(', ')}`);
-  const isNumber = (s: string | undefined): boolean => s !== undefined && /^\d+(\.\d+)?$/.test(s);
+  // Anything number-like at the end is a RATE or COUNT, and must be a valid one: '429:*:-1' once
+  // became a rule matching the name '*:-1', which no request has, and silently never fired.
+  const numeric = (s: string | undefined): boolean => s !== undefined && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s);
   let rate: number | undefined;
   let count: number | undefined;
-  if (parts.length >= 3 && isNumber(parts[parts.length - 1]) && isNumber(parts[parts.length - 2])) {
+  if (parts.length >= 3 && numeric(parts[parts.length - 1]) && numeric(parts[parts.length - 2])) {
     count = Number(parts.pop());
     rate = Number(parts.pop());
-  } else if (parts.length >= 2 && isNumber(parts[parts.length - 1])) {
+  } else if (parts.length >= 2 && numeric(parts[parts.length - 1])) {
     rate = Number(parts.pop());
   }
   const matchText = parts.join(':');
   if (matchText === '') return fail('MATCH is empty; use * for every request');
-  if (rate !== undefined && (rate < 0 || rate > 1)) return fail('RATE is a probability from 0 to 1');
-  if (count !== undefined && !Number.isInteger(count)) return fail('COUNT is a whole number');
+  if (rate !== undefined && !(rate >= 0 && rate <= 1)) return fail('RATE is a probability from 0 to 1');
+  if (rate === 0) return fail('RATE 0 would never fire; leave the rule out');
+  if (count !== undefined && !(Number.isInteger(count) && count >= 1)) return fail('COUNT is a whole number from 1');
   const rule: FaultRule = { kind, match: parseFaultMatch(matchText) };
   if (rate !== undefined) rule.rate = rate;
   if (count !== undefined) rule.count = count;
   if (valueText !== undefined) {
     if (!/^\d+$/.test(valueText)) return fail('VALUE is a whole number');
-    if (kind === 'latency') rule.ms = Number(valueText);
-    else rule.status = Number(valueText);
+    const value = Number(valueText);
+    const allowed = FAULT_VALUES[kind];
+    if (allowed === undefined) return fail(`${kind} takes no VALUE`);
+    if (value < allowed.min || value > allowed.max || (allowed.only && !allowed.only.includes(value))) return fail(`VALUE of ${kind} is ${allowed.what}`);
+    if (kind === 'latency') rule.ms = value;
+    else rule.status = value;
   }
   return rule;
 }

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { BoundedReadError, readBounded } from '../input/read-bounded.js';
 import { ImportInputError } from './import-input-error.js';
 
 /**
@@ -22,41 +22,17 @@ export interface ImportInput {
  */
 export async function readImportInput(source: string, stdin: AsyncIterable<Buffer | string> = process.stdin, maxBytes: number = MAX_IMPORT_BYTES): Promise<ImportInput> {
   const label = source === '-' ? 'stdin' : source;
-  const bytes = source === '-' ? await readStream(stdin, maxBytes, label) : await readFileLimited(source, maxBytes);
-  return { text: decode(bytes, label), label };
-}
-
-async function readFileLimited(file: string, maxBytes: number): Promise<Buffer> {
-  let handle;
+  let bytes: Buffer;
   try {
-    handle = await open(file, 'r');
+    bytes = await readBounded(source, maxBytes, stdin);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ImportInputError(`Cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`, { cause: e });
+    if (!(e instanceof BoundedReadError)) throw e;
+    const f = e.failure;
+    if (f.reason === 'directory') throw new ImportInputError(`Expected a file of ARM JSON, got the directory ${source}`, { cause: e });
+    if (f.reason === 'too-large') throw tooLarge(label, f.bytes, maxBytes, f.atLeast);
+    throw new ImportInputError(`Cannot read ${source}: ${f.code === 'ENOENT' ? 'no such file' : f.code === 'EACCES' ? 'permission denied' : f.code}`, { cause: e });
   }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw new ImportInputError(`Expected a file of ARM JSON, got the directory ${file}`);
-    if (stat.size > maxBytes) throw tooLarge(file, stat.size, maxBytes);
-    // A pipe, FIFO or /dev/stdin reports size 0: read it as a stream, with the limit.
-    if (!stat.isFile()) return await readStream(handle.createReadStream(), maxBytes, file);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readStream(stream: AsyncIterable<Buffer | string>, maxBytes: number, label: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    total += b.length;
-    // Stop reading as soon as the limit is passed, rather than buffering the whole stream first.
-    if (total > maxBytes) throw tooLarge(label, total, maxBytes, true);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+  return { text: decode(bytes, label), label };
 }
 
 function tooLarge(label: string, size: number, maxBytes: number, atLeast = false): ImportInputError {

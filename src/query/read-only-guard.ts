@@ -15,7 +15,7 @@ import { identifierOf, isKeyword, isSignificant, splitStatements, tokenizeSql, t
 const READING_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'EXPLAIN', 'PRAGMA']);
 
 /** Every other statement SQLite has: refused by name. Any other first word is a syntax error for SQLite to name. */
-const OTHER_STATEMENTS = new Set([
+export const OTHER_STATEMENTS: ReadonlySet<string> = new Set([
   'ALTER', 'ANALYZE', 'ATTACH', 'BEGIN', 'COMMIT', 'CREATE', 'DELETE', 'DETACH', 'DROP', 'END', 'INSERT', 'REINDEX', 'RELEASE', 'REPLACE', 'ROLLBACK', 'SAVEPOINT', 'UPDATE', 'VACUUM',
 ]);
 
@@ -55,6 +55,7 @@ export function checkReadOnlySql(sql: string): LexicalCheck {
   // Every statement is checked before they are counted, so that `SELECT 1; DROP TABLE x` is
   // refused for the DROP, and a CREATE TRIGGER (whose body holds semicolons) for the CREATE.
   const known = statements.map((s) => checkStatement(s.filter(isSignificant)));
+  for (const s of statements) checkPragmaFunctions(s);
   if (statements.length > 1) {
     throw new QueryError('sql', `Expected one SQL statement, got ${statements.length}; vpnsync query runs one statement at a time (run it once per statement)`);
   }
@@ -76,6 +77,26 @@ function checkStatement(sig: readonly SqlToken[]): boolean {
   }
   if (keyword === 'PRAGMA') checkPragma(sig.slice(1));
   return true;
+}
+
+/**
+ * Table-valued PRAGMA functions (`SELECT * FROM pragma_optimize`) run their PRAGMA inside any
+ * statement, and SQLite still calls such a statement read-only: `pragma_optimize`,
+ * `pragma_wal_checkpoint` or `pragma_incremental_vacuum` would try to write and fail with "attempt
+ * to write a readonly database". So a name starting `pragma_` must be one of the reporting PRAGMAs,
+ * wherever it stands (quoted or schema-qualified too).
+ */
+function checkPragmaFunctions(tokens: readonly SqlToken[]): void {
+  for (const t of tokens) {
+    const name = identifierOf(t)?.toLowerCase();
+    if (name === undefined || !name.startsWith('pragma_')) continue;
+    const pragma = name.slice('pragma_'.length);
+    if (READING_PRAGMAS.has(pragma) || READING_PRAGMAS_WITH_ARGUMENT.has(pragma)) continue;
+    throw new QueryError(
+      'refused',
+      `vpnsync query is read-only: ${name} runs PRAGMA ${pragma}, which is not one of the reporting PRAGMAs it allows (${[...READING_PRAGMAS_WITH_ARGUMENT].sort().join(', ')}, …); the database was not touched`,
+    );
+  }
 }
 
 /** The refusal for a statement that prepared although its first word is no statement SQLite has. */

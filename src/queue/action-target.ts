@@ -1,5 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { linkKey, parseLinkId, resourceIdProblem, type LinkIdParts } from '../arm/resource-id.js';
+import { QueryError } from '../query/query-error.js';
+import { selectWhere } from '../query/where-condition.js';
 
 /** A link an EXEC action is aimed at: its id and the EXEC method's five parameters. */
 export interface ActionTarget extends LinkIdParts {
@@ -83,25 +85,36 @@ export function resolveTargets(readonly: BetterSqlite3.Database, request: Target
   }
 
   if (request.where !== undefined) {
-    let rows: InventoryRow[];
-    try {
-      const stmt = readonly.prepare(`SELECT id, subscriptionId, resourceGroupName FROM vpn_link_connections WHERE (${request.where}) ORDER BY _key`);
-      rows = stmt.all() as InventoryRow[];
-    } catch (e) {
-      throw new TargetError(`Expected --where to be an SQL condition over vpn_link_connections columns: ${(e as Error).message}`);
+    for (const r of selectLinksWhere(readonly, request.where)) {
+      // A second check behind the read-only one: whatever the condition yields must be a link
+      // of the inventory, as it stands there (a crafted row is never queued as `known`).
+      // A row an older vpnsync stored from an imported id that is not an ARM id (`…/..`) is
+      // refused by name: its POST would go to another resource's path.
+      if (!parseLinkId(r.id) && byKey.get(linkKey(r.id)) !== undefined) {
+        throw new TargetError(`--where matched ${r.id}, which is not a valid ARM link connection id (${resourceIdProblem(r.id.trim()) ?? 'not a link connection'}); nothing queued`);
+      }
+      const row = parseLinkId(r.id) ? (byKey.get(linkKey(r.id)) as InventoryRow | undefined) : undefined;
+      const parts = row ? parseLinkId(row.id) : undefined;
+      if (!row || !parts) throw new TargetError(`--where "${request.where}" yielded '${r.id}', which is not a link in the local inventory; nothing queued`);
+      if (matchesScope(row, request)) add(targetFromParts(parts, true));
     }
-    const filtered = rows.filter((r) => matchesScope(r, request));
-    if (filtered.length === 0) throw new TargetError(`--where "${request.where}" matched no links in the local inventory`);
-    for (const r of filtered) {
-      // A row an older vpnsync stored from an imported id that is not an ARM id (`…/..`): refused,
-      // not queued (its POST would go to another resource's path).
-      const parts = parseLinkId(r.id);
-      if (!parts) throw new TargetError(`--where matched ${r.id}, which is not a valid ARM link connection id (${resourceIdProblem(r.id.trim()) ?? 'not a link connection'}); nothing queued`);
-      add(targetFromParts(parts, true));
-    }
+    if (out.size === 0) throw new TargetError(`--where "${request.where}" matched no links in the local inventory`);
   }
   if (out.size === 0) throw new TargetError('Expected at least one target: a link id, gateway/connection/link, or --where "<condition>"');
   return [...out.values()];
+}
+
+/** The rows a --where condition selects, read through the read-only query path (see selectWhere). */
+function selectLinksWhere(readonly: BetterSqlite3.Database, where: string): InventoryRow[] {
+  try {
+    const rows = selectWhere(readonly, { table: 'vpn_link_connections', columns: ['id', 'subscriptionId', 'resourceGroupName'], condition: where, orderBy: '_key' });
+    return rows.map(([id, subscriptionId, resourceGroupName]) => ({ id: String(id), subscriptionId: String(subscriptionId), resourceGroupName: String(resourceGroupName) }));
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    // SQLite's own words ("no such column: x") without the query command's "SQL error:" prefix.
+    const message = e.reason === 'sql' && e.cause instanceof Error ? e.cause.message : e.message;
+    throw new TargetError(`Expected --where to be an SQL condition over vpn_link_connections columns: ${message}`);
+  }
 }
 
 function matchByNames(db: BetterSqlite3.Database, gw: string, conn: string, link: string, request: TargetRequest): InventoryRow[] {

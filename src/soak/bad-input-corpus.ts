@@ -34,6 +34,7 @@ type Fixture =
   | 'foreign'
   | 'newer'
   | 'directory'
+  | 'fifo'
   | 'locked'
   | 'read-only-file'
   | 'read-only-dir'
@@ -112,6 +113,9 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   usage('query a parameter without --param', ['query', 'SELECT :x'], /:x/);
   usage('query -f missing file', ['query', '-f', '/nonexistent/q.sql'], /^Cannot read the SQL from \/nonexistent\/q\.sql: no such file$/);
   usage('query SQL and -f both', ['query', '-f', '/nonexistent/q.sql', 'SELECT 1'], /^Expected the SQL either as an argument or with --file, not both$/);
+  // Once read until memory ran out: the 4 MiB limit was checked after the whole read.
+  usage('query -f /dev/zero', ['query', '-f', '/dev/zero'], /^Expected at most 4 MiB of SQL from \/dev\/zero, got more than that$/);
+  usage('query --timeout x', ['query', '--timeout', 'x', 'SELECT 1'], /^Expected --timeout to be a number from 0 to 86400, got 'x'$/);
   usage('query --at nonsense', ['query', '--at', 'yesterday-ish', 'SELECT 1'], /^Expected --at to be/);
   usage('snapshots --limit -1', ['snapshots', '--limit', '-1'], /^Expected --limit to be an integer from 0 to/);
   usage('snapshots --format xml', ['snapshots', '--format', 'xml'], /^Invalid values: Argument: format/);
@@ -132,6 +136,12 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   usage('import --bogus', ['import', path.join(f.importDir, 'link.json'), '--bogus'], /^Unknown argument: bogus$/);
   usage('queue reset without targets', ['queue', 'reset'], /Expected at least one target/);
   usage('queue reset --not-before tomorrow', ['queue', 'reset', f.linkLabel, '--not-before', 'tomorrow'], /^Expected --not-before to be an ISO time/);
+  // A value starting with '-' once printed the help on stdout with exit 0 ('-2h' read as '-2 -h').
+  usage('queue reset --not-before -2h', ['queue', 'reset', f.linkLabel, '--not-before', '-2h'], /^Expected --not-before to be an ISO time .*got '-2h' \(a time to wait for cannot be in the past; \+2h is 2h from now\)$/);
+  usage('report --since -2h', ['report', '--since', '-2h'], /^Expected --since to be a duration .*, got '-2h'$/);
+  usage('prune --keep -2h', ['prune', '--keep', '-2h'], /^Expected --keep to be a duration .*, got '-2h'$/);
+  usage('queue reset --dry-run -2h', ['queue', 'reset', f.linkLabel, '--dry-run', '-2h'], /^Expected --dry-run alone \(it takes no value\), got '-2h'$/);
+  usage('diff -2h', ['diff', '-2h'], /^Unknown argument: -2h \(no vpnsync option starts with a digit/);
   usage('queue list --status weird', ['queue', 'list', '--status', 'weird'], /^Invalid values: Argument: status/);
   usage('queue list --format xml', ['queue', 'list', '--format', 'xml'], /^Invalid values: Argument: format/);
   usage('queue run --concurrency 0', ['queue', 'run', '--concurrency', '0'], /^Expected --concurrency to be an integer from 1 to 64, got '0'$/);
@@ -176,6 +186,16 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   sql('--where with a write in a subquery', ['queue', 'ike-sas', '--where', "name IN (SELECT 1 FROM (DELETE FROM actions RETURNING 1))"], /^Expected --where to be an SQL condition/);
   sql('--where unknown column', ['queue', 'reset', '--where', 'nosuchcolumn = 1'], /^Expected --where to be an SQL condition over vpn_link_connections columns: no such column: nosuchcolumn$/);
   sql('--where matching nothing', ['queue', 'reset', '--where', "connectionStatus = 'Exploded'"], /matched no links/);
+  const evil = `/subscriptions/${f.subscriptionId}/resourceGroups/rg-evil/providers/Microsoft.Network/vpnGateways/gw-evil/vpnConnections/c-evil/vpnLinkConnections/l-evil`;
+  sql('--where UNION of a link not in the inventory', ['queue', 'ike-sas', '--yes', '--where', `0) UNION SELECT '${evil}','${f.subscriptionId}','rg-evil' --`], /^Expected --where to be an SQL condition over vpn_link_connections columns: Expected one SQL condition, got a '\)' that closes more than it opened$/);
+  sql('--where UNION of a row that is no link id', ['queue', 'ike-sas', '--yes', '--where', "0) UNION SELECT 'x','y','z' --"], /closes more than it opened$/);
+  sql('--where compound SELECT outside parentheses', ['queue', 'reset', '--yes', '--where', '0 UNION SELECT id, subscriptionId, resourceGroupName FROM vpn_link_connections'], /got UNION outside parentheses/);
+  sql('--where hiding the rest behind a comment', ['queue', 'reset', '--yes', '--where', '1 /* never closed'], /got a \/\* comment that is never closed$/);
+  sql('--where with unbalanced parentheses', ['queue', 'reset', '--yes', '--where', '((1)'], /got 1 '\(' never closed$/);
+  add('sql', 'a query that never ends, stopped by --timeout 1', ['query', '--timeout', '1', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'], 124, /^query stopped after 1 s \(--timeout\); nothing was changed/);
+  sql('table-valued pragma_optimize', ['query', 'SELECT * FROM pragma_optimize'], /pragma_optimize runs PRAGMA optimize, which is not one of the reporting PRAGMAs/);
+  sql('table-valued pragma_wal_checkpoint', ['query', 'SELECT * FROM pragma_wal_checkpoint'], /pragma_wal_checkpoint runs PRAGMA wal_checkpoint/);
+  sql('table-valued pragma_incremental_vacuum', ['query', 'SELECT * FROM pragma_incremental_vacuum(1)'], /pragma_incremental_vacuum runs/);
 
   // Database files.
   const readers: [string, string[]][] = [
@@ -210,6 +230,11 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   for (const [name, args] of creators) add('db-files', `another application's SQLite file: ${name}`, args, 1, /vpnsync\.db is an SQLite database of something else \(tables photos\); vpnsync will not add its tables to it\. Choose another --db\.$/, { fixture: 'foreign' });
   for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2)]) add('db-files', `empty SQLite file: ${name}`, args, 1, /vpnsync\.db is not a vpnsync database/, { fixture: 'empty-sqlite' });
   for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2), ...creators]) add('db-files', `a directory as --db: ${name}`, args, 1, /^Cannot open .*vpnsync\.db: it is a directory\.$/, { fixture: 'directory' });
+  // Not a regular file: a FIFO once made query hang, /dev/null left a /dev/null-journal behind.
+  for (const [name, args] of all) add('db-files', `a FIFO as --db: ${name}`, args, 1, /^Cannot open .*vpnsync\.db: it is a named pipe \(FIFO\), not a regular file; give the path of an SQLite database file\.$/, { fixture: 'fifo' });
+  for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 2), ...creators]) add('db-files', `/dev/null as --db: ${name}`, [...args, '--db', '/dev/null'], 1, /^Cannot open \/dev\/null: it is a device, not a regular file/, { noDb: true, fixture: 'missing', unchanged: 'absent' });
+  // A URL once became a local file named postgres:/user:pw@…, password included.
+  for (const [name, args] of [...readers.slice(0, 2), ...needData.slice(0, 1), ...creators]) add('db-files', `a URL as --db: ${name}`, [...args, '--db', 'postgres://ops:s3cret@db.example:5432/vpnsync'], 2, /^--db postgres:\/\/ops:\*\*\*@db\.example:5432\/vpnsync: URLs are not supported yet; give a SQLite file path$/, { noDb: true, fixture: 'missing', unchanged: 'absent' });
 
   // Access: locked, read-only, unwritable, full.
   const locked = /vpnsync\.db is locked by another process; try again when it has finished\.$/;
@@ -276,6 +301,10 @@ function corpusCases(f: { linkId: string; linkLabel: string; importDir: string; 
   emu('--page-size 0', ['--page-size', '0'], /^Expected --page-size to be an integer from 1 to 1000, got '0'$/);
   emu('--fault bogus', ['--fault', 'bogus'], /^Expected --fault to look like KIND\[=VALUE\]:MATCH\[:RATE\[:COUNT\]\]/);
   emu('--fault with a rate above 1', ['--fault', '5xx:*:1.5'], /RATE is a probability from 0 to 1/);
+  emu('--fault with a negative RATE', ['--fault', '429:*:-1'], /\(RATE is a probability from 0 to 1\), got '429:\*:-1'$/);
+  emu('--fault 5xx answering 200', ['--fault', '5xx=200:*'], /VALUE of 5xx is an HTTP status from 500 to 599/);
+  emu('--fault lro-failure=99', ['--fault', 'lro-failure=99:*'], /VALUE of lro-failure is an HTTP status from 400 to 599/);
+  emu('--cert-dir naming a file', ['--cert-dir', at('link.json')], /^Expected --cert-dir to be a directory \(created if missing\), got the file /);
   emu('--fault with a bad regular expression', ['--fault', '403:re:(['], /Invalid regular expression/);
   emu('--fleet-file missing', ['--fleet-file', '/nonexistent/fleet.json'], /fleet file/i);
   emu('--fleet-file not a fleet', ['--fleet-file', at('not-json.json')], /fleet|JSON/i);
@@ -428,6 +457,11 @@ async function runCase(k: CorpusCase, ctx: CorpusContext, canRoot: boolean, cert
       case 'directory':
         mkdirSync(db);
         break;
+      case 'fifo': {
+        const made = spawnSync('mkfifo', [db], { encoding: 'utf8' });
+        if (made.status !== 0) return { ...result, skipped: `cannot make a FIFO here (${(made.stderr || made.error?.message || '').trim()})` };
+        break;
+      }
       case 'locked': {
         copyFileSync(ctx.template, db);
         const holder = new BetterSqlite3(db);

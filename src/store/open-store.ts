@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { knownMigrations, migrateToLatest } from './migrate.js';
+import { canReadFromCopy, openInMemoryCopy } from './read-only-copy.js';
 import { StoreError, translateSqliteError } from './store-error.js';
 
 export { translateSqliteError };
@@ -10,6 +11,11 @@ export { translateSqliteError };
 export interface Store {
   readonly file: string;
   readonly readonly: boolean;
+  /**
+   * True when a read-only open was served from an in-memory copy: a WAL database in a directory
+   * this process cannot write, where SQLite cannot create the `-shm` every WAL reader needs.
+   */
+  readonly inMemoryCopy: boolean;
   readonly sqlite: BetterSqlite3.Database;
   close(): Promise<void>;
 }
@@ -47,19 +53,11 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
   if ((readonly || rehearse || options.mustExist) && !existsSync(file)) {
     throw new StoreError('missing', `No database at ${file}. Run \`vpnsync pull\` first (or pass --db).`);
   }
-  if (existsSync(file) && statSync(file).isDirectory()) throw new StoreError('io', `Cannot open ${file}: it is a directory.`);
+  refuseNonRegularFile(file);
   if (options.mode === 'write') createPrivateFile(file);
 
-  let sqlite: BetterSqlite3.Database;
+  const { sqlite, inMemoryCopy } = openConnection(file, readonly, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
-    sqlite = new BetterSqlite3(file, { readonly, fileMustExist: readonly, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
-  } catch (e) {
-    throw translateSqliteError(e, file);
-  }
-  try {
-    // Reading the schema is the first thing that touches the file's contents: a file that
-    // is not SQLite fails here rather than in the middle of a command.
-    sqlite.pragma('schema_version');
     // Everything that refuses the file comes before the first write (WAL mode is one).
     await refuseUnusable(sqlite, file, { writing: !readonly, mustHoldData: readonly || rehearse || options.mustExist === true });
     if (rehearse && !(await allMigrationsApplied(sqlite))) {
@@ -85,6 +83,7 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
   const store: Store = {
     file,
     readonly,
+    inMemoryCopy,
     sqlite,
     close: async () => {
       if (sqlite.open) sqlite.close();
@@ -98,6 +97,41 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     throw e instanceof StoreError ? e : translateSqliteError(e, file);
   }
   return store;
+}
+
+/**
+ * The connection, its first read of the file done: a file that is not SQLite fails here rather
+ * than in the middle of a command. A read-only open that SQLite cannot do in place because the
+ * directory is read-only (a WAL database's `-shm` cannot be created) reads an in-memory copy, so
+ * that every read-only command (snapshots, diff, history, report, queue list and show, query)
+ * works on a read-only mount or snapshot.
+ */
+function openConnection(file: string, readonly: boolean, timeout: number): { sqlite: BetterSqlite3.Database; inMemoryCopy: boolean } {
+  let sqlite: BetterSqlite3.Database | undefined;
+  try {
+    sqlite = new BetterSqlite3(file, { readonly, fileMustExist: readonly, timeout });
+    sqlite.pragma('schema_version');
+    return { sqlite, inMemoryCopy: false };
+  } catch (e) {
+    sqlite?.close();
+    const error = translateSqliteError(e, file);
+    if (readonly && canReadFromCopy(file, error)) return { sqlite: openInMemoryCopy(file, error), inMemoryCopy: true };
+    throw error;
+  }
+}
+
+/**
+ * Refuses, before SQLite opens anything, a --db that is not a regular file: SQLite would block
+ * on a FIFO (or socket) forever, and on /dev/null it "opens" an empty database and leaves a
+ * world-writable /dev/null-journal beside it. A symlink to a regular file is fine.
+ */
+function refuseNonRegularFile(file: string): void {
+  if (!existsSync(file)) return;
+  const stat = statSync(file);
+  if (stat.isFile()) return;
+  if (stat.isDirectory()) throw new StoreError('not-a-file', `Cannot open ${file}: it is a directory.`);
+  const what = stat.isFIFO() ? 'a named pipe (FIFO)' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'a special file';
+  throw new StoreError('not-a-file', `Cannot open ${file}: it is ${what}, not a regular file; give the path of an SQLite database file.`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { statfsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Why the store could not be used; the CLI maps each reason to a message and an exit code. */
-export type StoreErrorReason = 'missing' | 'not-a-database' | 'newer-schema' | 'not-initialised' | 'busy' | 'io';
+export type StoreErrorReason = 'missing' | 'not-a-file' | 'not-a-database' | 'newer-schema' | 'not-initialised' | 'busy' | 'io';
 
 /** A database that cannot be opened or written, with a message fit for the user. */
 export class StoreError extends Error {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { azureExample } from '../support/azure-spec.js';
-import { BIN, outputOf, runCli, type CliResult } from '../support/run-cli.js';
+import { runCli, runCliAsUnprivileged } from '../support/run-cli.js';
 
 
 /** The database's bytes and the directory's file names (the -shm's content changes on every read, so only its presence counts). */
@@ -69,6 +68,12 @@ describe('vpnsync query is read-only', () => {
     ['PRAGMA user_version = 7', /PRAGMA user_version = …/],
     ['PRAGMA query_only = OFF', /PRAGMA query_only = …/],
     ['PRAGMA wal_checkpoint(TRUNCATE)', /PRAGMA wal_checkpoint\(…\) is not one/],
+    // Table-valued PRAGMA functions that would write: once exit 1, "attempt to write a readonly database".
+    ['SELECT * FROM pragma_optimize', /pragma_optimize runs PRAGMA optimize, which is not one of the reporting PRAGMAs/],
+    ['SELECT * FROM pragma_wal_checkpoint', /pragma_wal_checkpoint runs PRAGMA wal_checkpoint/],
+    ['SELECT * FROM "pragma_incremental_vacuum"(10)', /pragma_incremental_vacuum runs PRAGMA incremental_vacuum/],
+    ['SELECT * FROM main.Pragma_Shrink_Memory', /pragma_shrink_memory runs PRAGMA shrink_memory/],
+    ['SELECT (SELECT count(*) FROM pragma_optimize(0x10002)) AS n', /pragma_optimize runs/],
     ['VACUUM', /VACUUM statements are not allowed/],
     ['REINDEX', /REINDEX statements/],
     ['ANALYZE', /ANALYZE statements/],
@@ -131,6 +136,8 @@ describe('vpnsync query is read-only', () => {
     expect(JSON.parse(r.stdout)).toEqual([{ 'DROP;': 'DELETE FROM pulls; VACUUM' }]);
     expect((await query(['PRAGMA table_info(vpn_link_connections)'])).stdout).toMatch(/^cid,name,type,notnull,dflt_value,pk\n0,id,TEXT,1,,0\n/);
     expect((await query(['EXPLAIN QUERY PLAN SELECT * FROM vpn_link_connections'])).code).toBe(EXIT.OK);
+    // Table-valued PRAGMA functions that only report stay allowed.
+    expect(await query(["SELECT count(*) AS n FROM pragma_table_info('pulls') WHERE name = 'id'"])).toMatchObject({ code: EXIT.OK, stdout: 'n\n1\n' });
   });
 
   it('reads a database in a directory it cannot write (a read-only mount or snapshot) from an in-memory copy', async () => {
@@ -141,7 +148,7 @@ describe('vpnsync query is read-only', () => {
     chmodSync(copy, 0o644);
     chmodSync(ro, 0o555);
     chmodSync(dir, 0o755);
-    const r = await runCliAs(['query', '--db', copy, 'SELECT count(*) AS n FROM azure.network.vpn_link_connections']);
+    const r = await runCliAsUnprivileged(['query', '--db', copy, 'SELECT count(*) AS n FROM azure.network.vpn_link_connections']);
     expect(r).toMatchObject({ code: EXIT.OK, stdout: 'n\n2\n', stderr: '' });
     expect(readdirSync(ro)).toEqual(['vpnsync.db']);
   });
@@ -162,7 +169,7 @@ describe('vpnsync query is read-only', () => {
     for (const f of readdirSync(ro)) chmodSync(path.join(ro, f), 0o644);
     chmodSync(ro, 0o555);
     chmodSync(dir, 0o755);
-    const r = await runCliAs(['query', '--db', copy, 'SELECT 1']);
+    const r = await runCliAsUnprivileged(['query', '--db', copy, 'SELECT 1']);
     expect(r.code).toBe(EXIT.FAILURE);
     expect(r.stderr).toMatch(/its directory is read-only and vpnsync.db-wal holds changes not yet in the database file.*Copy the database and its -wal file to a writable directory/);
   });
@@ -172,13 +179,4 @@ async function inBatches<T, R>(items: readonly T[], size: number, f: (item: T) =
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(f))));
   return out;
-}
-
-/**
- * Runs the CLI as a user who cannot write the read-only directory: as root (which ignores file
- * modes) it switches to `nobody`; otherwise the mode bits already bind the current user.
- */
-function runCliAs(args: readonly string[]): Promise<CliResult> {
-  if (process.getuid?.() !== 0) return runCli(args);
-  return outputOf(spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }

@@ -319,6 +319,8 @@ describe('queued EXEC actions against the emulator', () => {
   it('bad targets are refused with nothing queued', async () => {
     const ctx = await start({ seed: 25 });
     const { rows, target } = await inventory(ctx);
+    const sub = rows[0]!.id.split('/')[2]!;
+    const evil = `/subscriptions/${sub}/resourceGroups/rg-evil/providers/Microsoft.Network/vpnGateways/gw-evil/vpnConnections/c-evil/vpnLinkConnections/l-evil`;
     const cases: [string[], RegExp][] = [
       [['queue', 'reset', target(rows[0]!), 'gw/conn/nope'], /^vpnsync: No link 'gw\/conn\/nope' in the local inventory/],
       [['queue', 'reset', 'just-a-name'], /^vpnsync: Expected a link id \(\/subscriptions\/…\) or gateway\/connection\/link names, got 'just-a-name'$/],
@@ -326,6 +328,18 @@ describe('queued EXEC actions against the emulator', () => {
       [['queue', 'reset', '--where', "connectionStatus = 'Exploded'"], /matched no links/],
       [['queue', 'reset', '--where', 'nosuchcolumn = 1'], /^vpnsync: Expected --where to be an SQL condition over vpn_link_connections columns: no such column: nosuchcolumn$/],
       [['queue', 'reset', '--where', '1); DELETE FROM vpn_link_connections; --'], /^vpnsync: Expected --where to be an SQL condition/],
+      // The injection of issue 15: a UNION after a ')' that closes the WHERE's own parenthesis.
+      [['queue', 'ike-sas', '--yes', '--where', `0) UNION SELECT '${evil}','${sub}','rg-evil' --`], /^vpnsync: Expected --where to be an SQL condition over vpn_link_connections columns: Expected one SQL condition, got a '\)' that closes more than it opened$/],
+      // Its variant whose row is no link id at all (once "Cannot read properties of undefined", exit 1).
+      [['queue', 'ike-sas', '--yes', '--where', "0) UNION SELECT 'x','y','z' --"], /^vpnsync: Expected --where .*closes more than it opened$/],
+      [['queue', 'ike-sas', '--yes', '--where', "0 UNION SELECT id, subscriptionId, resourceGroupName FROM vpn_link_connections"], /got UNION outside parentheses/],
+      [['queue', 'ike-sas', '--yes', '--where', `(SELECT '${evil}')`], /matched no links/],
+      [['queue', 'ike-sas', '--yes', '--where', "1 -- the rest"], /got a -- comment, which would hide the rest of the statement$/],
+      [['queue', 'ike-sas', '--yes', '--where', '1 /* never closed'], /got a \/\* comment that is never closed$/],
+      [['queue', 'ike-sas', '--yes', '--where', "name = 'it''"], /got an unterminated string/],
+      [['queue', 'ike-sas', '--yes', '--where', '((1)'], /got 1 '\(' never closed$/],
+      [['queue', 'ike-sas', '--yes', '--where', '1; SELECT 1'], /got a ';'/],
+      [['queue', 'ike-sas', '--yes', '--where', 'id IN (SELECT id FROM pragma_optimize)'], /pragma_optimize runs PRAGMA optimize/],
       [['queue', 'reset', target(rows[0]!), '--not-before', 'tomorrow'], /^vpnsync: Expected --not-before to be an ISO time/],
       [['queue', 'reset'], /Expected at least one target/],
     ];
@@ -336,6 +350,10 @@ describe('queued EXEC actions against the emulator', () => {
     }
     expect(ctx.rows('SELECT count(*) AS n FROM actions')).toEqual([{ n: 0 }]);
     expect(ctx.rows<{ n: number }>('SELECT count(*) AS n FROM vpn_link_connections')[0]!.n).toBe(ctx.emulator.links().length);
+    // A condition with a subquery, a closed comment and quotes still selects links.
+    const ok = await ctx.vpnsync(['queue', 'ike-sas', '--yes', '--json', '--where', `id IN (SELECT id FROM vpn_link_connections WHERE connectionStatus = 'Connected') /* ok */ AND name <> 'it''s'`]);
+    expect(ok.code, ok.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(ok.stdout).queued).toHaveLength(rows.length);
   });
 
   it('--where queues many; a failing operation records ARM code and request id (exit 1)', async () => {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { createEmulatorCommand, emulatorOptionsFromArgs, type EmulatorArgs, type EmulatorCommandDeps } from '../../src/cli/commands/emulator.js';
@@ -120,6 +121,9 @@ describe('vpnsync emulator', () => {
     [['--no-throttle', '--other-reads-per-second', '5'], /^Expected either --no-throttle or bucket settings \(.*\), got both$/],
     [['--no-throttle', '--read-capacity', '5'], 'Expected either --no-throttle or bucket settings (--read-capacity, --read-refill, --write-capacity, --write-refill, --network-read-limit, --other-reads-per-second), got both'],
     [['--http', '--cert-dir', '/tmp/x'], 'Expected either --http or --cert-dir (plain HTTP needs no certificate), got both'],
+    // Once "unexpected error: EEXIST".
+    [['--cert-dir', fileURLToPath(import.meta.url)], `Expected --cert-dir to be a directory (created if missing), got the file ${fileURLToPath(import.meta.url)}`],
+    [['--fault', '429:*:-1'], /^Expected --fault to look like .* \(RATE is a probability from 0 to 1\), got '429:\*:-1'$/],
     [['--fleet-file', 'f.json', '--connections', '3'], 'Expected either --fleet-file or fleet sizes (--subscriptions, --resource-groups, --gateways, --connections, --links), got both'],
     [['--fleet-file', '/nonexistent/fleet.json'], /^Cannot read fleet file '\/nonexistent\/fleet\.json'/],
     [['--bogus'], /Unknown argument: bogus/],

@@ -210,6 +210,16 @@ describe('parseFaultSpec (the --fault syntax)', () => {
     ['5xx', /MATCH is empty/],
     ['5xx:*:2', /RATE is a probability/],
     ['5xx=abc:*', /VALUE is a whole number/],
+    // Once accepted: a rule that matched the name '*:-1' and never fired, a 5xx that answered 200, an LRO failing with 99.
+    ['429:*:-1', /RATE is a probability from 0 to 1/],
+    ['429:*:0.5:-2', /COUNT is a whole number from 1/],
+    ['429:*:1:0', /COUNT is a whole number from 1/],
+    ['5xx:*:0', /RATE 0 would never fire/],
+    ['5xx=200:*', /VALUE of 5xx is an HTTP status from 500 to 599/],
+    ['lro-failure=99:*', /VALUE of lro-failure is an HTTP status from 400 to 599/],
+    ['busy=410:*', /VALUE of busy is 409 or 429/],
+    ['drop=5:*', /drop takes no VALUE/],
+    ['403=200:*', /403 takes no VALUE/],
   ])('rejects %s', (spec, message) => {
     expect(() => parseFaultSpec(spec)).toThrow(message);
     expect(() => parseFaultSpec(spec)).toThrow(new RegExp(`^Expected --fault to look like KIND\\[=VALUE\\]:MATCH\\[:RATE\\[:COUNT\\]\\] .*, got '${spec.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'$`));

@@ -14,16 +14,25 @@ export interface CliResult {
  * Runs `bin/vpnsync.js` as a child process with `env` added to a clean copy of the environment
  * (Azure variables of the machine running the tests are removed, so nothing real is reached).
  */
-export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('AZURE_') || k.startsWith('VPNSYNC_') || k === 'IDENTITY_ENDPOINT' || k === 'MSI_ENDPOINT') delete env[k];
   // Only the environment credential: tests must never fall through to managed identity, whose
   // probe goes to a non-loopback address.
   env.AZURE_TOKEN_CREDENTIALS = 'EnvironmentCredential';
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
   child.stdin.end(options.input ?? '');
   return outputOf(child, options.timeoutMs);
+}
+
+/**
+ * Runs the CLI as a user who cannot write a read-only directory: as root (which ignores file
+ * modes) it switches to `nobody`; otherwise the mode bits already bind the current user.
+ */
+export function runCliAsUnprivileged(args: readonly string[]): Promise<CliResult> {
+  if (process.getuid?.() !== 0) return runCli(args);
+  return outputOf(spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** A child process's exit code and whole output (killed after `timeoutMs`, exit code 128). */

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDbPath, isInstalledPackage, locateDb } from '../../src/cli/database-path.js';
+import { defaultDbPath, isInstalledPackage, locateDb, refuseDatabaseUrl, withoutPassword } from '../../src/cli/database-path.js';
 
 const CLONE = '/home/ops/src/vpnsync';
 const GLOBAL = '/usr/lib/node_modules/vpnsync';
@@ -28,5 +28,20 @@ describe('the database path', () => {
     expect(locateDb(undefined, { VPNSYNC_DB: ' /env.db ' }, GLOBAL)).toEqual({ file: '/env.db', source: 'VPNSYNC_DB' });
     expect(locateDb(undefined, { VPNSYNC_DB: '' }, CLONE)).toEqual({ file: path.join(CLONE, 'data', 'vpnsync.db'), source: 'default in this clone' });
     expect(locateDb(undefined, { XDG_DATA_HOME: '/xdg' }, GLOBAL)).toEqual({ file: '/xdg/vpnsync/vpnsync.db', source: 'default for an installed package' });
+  });
+
+  it('names a URL without its password, whatever the password holds', () => {
+    expect(withoutPassword('postgres://ops:s3cret@db.example:5432/vpnsync')).toBe('postgres://ops:***@db.example:5432/vpnsync');
+    expect(withoutPassword('postgres://ops:p@ss/w@rd@host/db')).toBe('postgres://ops:***@host/db');
+    expect(withoutPassword('mysql://root:p@ss@localhost')).toBe('mysql://root:***@localhost');
+    expect(withoutPassword('postgres://ops@host/db')).toBe('postgres://ops@host/db');
+    expect(withoutPassword('/srv/a:b@c.db')).toBe('/srv/a:b@c.db');
+    expect(locateDb('postgres://u:pw@h/d', {}, CLONE)).toEqual({ file: 'postgres://u:pw@h/d', source: '--db' });
+  });
+
+  it('refuses a URL as --db or VPNSYNC_DB', () => {
+    expect(() => refuseDatabaseUrl('sqlite:///tmp/x.db')).toThrow(/^--db sqlite:\/\/\/tmp\/x\.db: URLs are not supported yet; give a SQLite file path$/);
+    expect(() => refuseDatabaseUrl(undefined, { VPNSYNC_DB: 'postgres://a:b@c/d' })).toThrow('VPNSYNC_DB postgres://a:***@c/d: URLs');
+    expect(() => refuseDatabaseUrl('./data/vpnsync.db', { VPNSYNC_DB: 'postgres://a:b@c/d' })).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import type { Emulator, EmulatorOptions } from '../../emulator/index.js';
 import { parseFaultSpec, type FaultRule } from '../../emulator/faults.js';
@@ -52,6 +53,12 @@ export interface EmulatorCommandDeps {
   waitForStop: () => Promise<string>;
 }
 
+/** --cert-dir, refused when it names something other than a directory (mkdir said only EEXIST). */
+function certDirectory(dir: string): string {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`Expected --cert-dir to be a directory (created if missing), got the file ${dir}`);
+  return dir;
+}
+
 /** A yargs `coerce` for the repeatable --fault KIND[=VALUE]:MATCH[:RATE[:COUNT]]. */
 function faultSpecs(value: unknown): FaultRule[] | undefined {
   if (value === undefined) return undefined;
@@ -104,7 +111,7 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs): EmulatorOptions {
   if (args.http) options.protocol = 'http';
   if (args.certDir !== undefined) {
     if (args.http) throw new UsageError('Expected either --http or --cert-dir (plain HTTP needs no certificate), got both');
-    options.certDir = args.certDir;
+    options.certDir = certDirectory(args.certDir);
   }
   if (args.latencyMs !== undefined || args.jitterMs !== undefined) {
     options.latency = { fixedMs: args.latencyMs ?? 0, jitterMs: args.jitterMs ?? 0 };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { HistoryInputError } from '../../history/history-input-error.js';
 import { asOfState } from '../../query/as-of-view.js';
@@ -14,6 +13,9 @@ import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { readerGone } from '../output.js';
 import { outputOf, withOutputOption, type OutputArgs } from '../output-option.js';
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, isWatchedQuery, runUnderTimeout } from '../query-timeout.js';
+import { readSql } from '../read-sql.js';
+import { NUMERIC, numberIn } from '../validate.js';
 
 /** The options of `vpnsync query`, as yargs parses them. */
 export interface QueryArgs extends GlobalArgs, OutputArgs {
@@ -21,10 +23,8 @@ export interface QueryArgs extends GlobalArgs, OutputArgs {
   file?: string | undefined;
   param?: string | string[] | undefined;
   at?: string | undefined;
+  timeout: number;
 }
-
-/** Longest SQL text accepted from a file or stdin. */
-export const MAX_SQL_BYTES = 4 * 1024 * 1024;
 
 /** `vpnsync query "<SQL>"`: one read-only statement over the local database, printed in a chosen format. */
 export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
@@ -37,11 +37,17 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
       // Not `array: true`: an array option would swallow the SQL argument after it.
       .option('param', { type: 'string', describe: 'Bind a named parameter: --param site=branch-0042 for :site (repeatable)' })
       .option('at', { type: 'string', describe: 'Query the state as of a pull: its id, latest, -N (N complete pulls back) or an ISO time' })
+      .option('timeout', { ...NUMERIC, default: DEFAULT_QUERY_TIMEOUT_SECONDS, describe: 'Stop the query after SECONDS (exit 124); 0 = no limit', coerce: numberIn('--timeout', 0, 86400) })
       .example('$0 query "SELECT gatewayName, count(*) FROM vpn_link_connections GROUP BY 1"', 'Links per gateway')
       .example('$0 query -f examples/queries/links-down.sql -o json | jq .', 'SQL from a file (shipped in examples/queries), JSON out')
       .example("$0 query --param gw=vpngw-weu-01 \"SELECT name FROM vpn_link_connections WHERE gatewayName = :gw\"", 'A named parameter') as unknown as Argv<QueryArgs>,
   handler: async (argv) => {
-    const sql = readSql(argv);
+    // Under a time limit the query runs in a child process that can be stopped (see query-timeout.ts).
+    if (argv.timeout > 0 && !isWatchedQuery()) {
+      process.exitCode = await runUnderTimeout(argv.timeout);
+      return;
+    }
+    const sql = await readSql(argv);
     const params = parseOrUsage(() => parseQueryParams(argv.param === undefined ? [] : [argv.param].flat()));
     const format = (outputOf(argv) as QueryFormat | undefined) ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
     const db = await openQueryDb(resolveDbPath(argv.db));
@@ -58,31 +64,6 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
     }
   },
 };
-
-/** The SQL from the argument, -f FILE, or stdin ("-", or nothing given with stdin not a terminal). */
-function readSql(argv: QueryArgs): string {
-  // yargs hands a lone "-" to a string positional as '' (and an empty SQL argument means nothing else).
-  const sql = argv.sql === '' ? '-' : argv.sql;
-  const file = argv.file === '' ? '-' : argv.file;
-  if (sql !== undefined && file !== undefined) throw new UsageError('Expected the SQL either as an argument or with --file, not both');
-  const source = file ?? (sql === '-' ? '-' : undefined);
-  if (source === undefined && sql !== undefined) return sql;
-  if (source === undefined && process.stdin.isTTY) {
-    throw new UsageError('Expected SQL: vpnsync query "SELECT …", vpnsync query -f FILE, or the SQL on stdin');
-  }
-  const from = source === undefined || source === '-' ? 'stdin' : source;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(from === 'stdin' ? 0 : from);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot read the SQL from ${from}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
-  }
-  if (bytes.length > MAX_SQL_BYTES) throw new UsageError(`Expected at most ${MAX_SQL_BYTES / 1024 / 1024} MiB of SQL from ${from}, got ${(bytes.length / 1024 / 1024).toFixed(1)} MiB`);
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new UsageError(`Expected an SQL statement on ${from}, got ${bytes.length === 0 ? 'nothing' : 'only whitespace'}`);
-  return text;
-}
 
 function parseOrUsage<T>(f: () => T): T {
   try {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { azureExample } from '../support/azure-spec.js';
 import { requireTool } from '../support/require-tool.js';
+import { readOnlyDirCopy } from '../support/read-only-dir.js';
 import { runCli, runCliAsUnprivileged } from '../support/run-cli.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -85,16 +86,7 @@ describe('read-only commands open the database read-only', () => {
 
   it('all of them work in a directory they cannot write, and change nothing there', async () => {
     const { db, link } = await populated(tempDir());
-    const parent = path.dirname(db);
-    const ro = path.join(parent, 'readonly');
-    mkdirSync(ro);
-    const copy = path.join(ro, 'vpnsync.db');
-    copyFileSync(db, copy);
-    chmodSync(copy, 0o644);
-    // A read-only directory, as on a read-only mount or snapshot. Tests run as root, whom file
-    // modes do not stop: the commands run as `nobody` then (runCliAsUnprivileged), for whom they do.
-    chmodSync(ro, 0o555);
-    chmodSync(parent, 0o755);
+    const { dir: ro, copy } = readOnlyDirCopy(db, path.dirname(db));
     dirs.push(ro);
     const hash = () => createHash('sha256').update(readFileSync(copy)).digest('hex');
     const before = { files: readdirSync(ro), hash: hash(), mtime: statSync(copy).mtimeMs };

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { azureExample } from '../support/azure-spec.js';
+import { readOnlyDirCopy } from '../support/read-only-dir.js';
 import { runCli, runCliAsUnprivileged } from '../support/run-cli.js';
 
 
@@ -141,13 +142,7 @@ describe('vpnsync query is read-only', () => {
   });
 
   it('reads a database in a directory it cannot write (a read-only mount or snapshot) from an in-memory copy', async () => {
-    const ro = path.join(dir, 'readonly');
-    mkdirSync(ro);
-    const copy = path.join(ro, 'vpnsync.db');
-    copyFileSync(db, copy);
-    chmodSync(copy, 0o644);
-    chmodSync(ro, 0o555);
-    chmodSync(dir, 0o755);
+    const { dir: ro, copy } = readOnlyDirCopy(db, dir);
     const r = await runCliAsUnprivileged(['query', '--db', copy, 'SELECT count(*) AS n FROM azure.network.vpn_link_connections']);
     expect(r).toMatchObject({ code: EXIT.OK, stdout: 'n\n2\n', stderr: '' });
     expect(readdirSync(ro)).toEqual(['vpnsync.db']);

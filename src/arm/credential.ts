@@ -123,14 +123,23 @@ export async function operatorCredentialFailure(e: unknown, authorityHost: strin
     /is unavailable|No underlying credential/i.test(e.message);
   if (unavailable) return named(NO_CREDENTIAL_ADVICE);
   const described = describeCredentialFailure(e) as Error;
-  if (/endpoints_resolution_error/.test(e.message)) {
+  // MSAL says endpoints_resolution_error for a custom authority it could not read, and
+  // network_error for a well-known one (login.microsoftonline.com) it could not reach.
+  const resolution = /endpoints_resolution_error/.test(e.message);
+  if (resolution || /network_error/.test(e.message)) {
     const probe = await probeTls(authorityHost);
     if (probe) {
       const where = `the sign-in endpoint ${probe.hostPort} (AZURE_AUTHORITY_HOST)`;
       return named(networkFailureLine(probe.code, where, 'AZURE_AUTHORITY_HOST', env) ?? `cannot reach ${where}: ${probe.code}; check AZURE_AUTHORITY_HOST, that it is up, and the network`);
     }
+    // The probe connects directly; MSAL goes through HTTPS_PROXY when one is set, so that is the
+    // first suspect, not the tenant.
+    const proxy = env.HTTPS_PROXY ?? env.https_proxy;
+    if (proxy) {
+      return named(`the sign-in endpoint ${new URL(authorityHost).host} answers directly, but not through HTTPS_PROXY (${resolution ? 'endpoints_resolution_error' : 'network_error'}): check HTTPS_PROXY and NO_PROXY, then AZURE_TENANT_ID`);
+    }
     // The endpoint answers and is trusted: it does not know the tenant.
-    return named(`the sign-in endpoint ${new URL(authorityHost).host} does not know tenant ${env.AZURE_TENANT_ID ?? '(AZURE_TENANT_ID not set)'} (endpoints_resolution_error): check AZURE_TENANT_ID, and AZURE_AUTHORITY_HOST for a sovereign cloud`);
+    if (resolution) return named(`the sign-in endpoint ${new URL(authorityHost).host} does not know tenant ${env.AZURE_TENANT_ID ?? '(AZURE_TENANT_ID not set)'} (endpoints_resolution_error): check AZURE_TENANT_ID, and AZURE_AUTHORITY_HOST for a sovereign cloud`);
   }
   const aadsts = /AADSTS\d+:[^.]*\./.exec(described.message)?.[0];
   if (aadsts) {

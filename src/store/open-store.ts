@@ -63,7 +63,8 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
     if (rehearse && !(await allMigrationsApplied(sqlite))) {
       throw new StoreError('not-initialised', `${file} needs a schema migration first (vpnsync migrate); a dry run changes nothing, not even the schema.`);
     }
-    if (!readonly) {
+    // A rehearsal (dry run) leaves the file as it is, journal mode included.
+    if (options.mode === 'write') {
       // A new database gets 8 KiB pages: a link's row is ~2.5 KB (its raw JSON and JSON
       // fields), so 4 KiB pages held one row each and were 40% empty, and every pull, which
       // rewrites every link's row, wrote that slack too (30,000 links: 298 MB → 232 MB).
@@ -181,7 +182,7 @@ export async function planMigrations(file: string): Promise<MigrationPlan> {
     checkParentDirectory(file);
     return { create: true, applied: [], pending: await knownMigrations() };
   }
-  if (statSync(file).isDirectory()) throw new StoreError('io', `Cannot open ${file}: it is a directory.`);
+  refuseNonRegularFile(file);
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new BetterSqlite3(file, { readonly: true, fileMustExist: true });

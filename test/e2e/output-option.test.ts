@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
@@ -191,5 +193,45 @@ describe('--dry-run on pull, import and migrate: what would happen, nothing writ
     expect((await ctx.vpnsync(['migrate'])).code).toBe(EXIT.OK);
     const again = await ctx.vpnsync(['migrate', '--dry-run']);
     expect(again.stderr).toBe(`dry run: ${ctx.db}: up to date, nothing to apply; nothing written\n`);
+  });
+
+  it('dry runs leave the file byte for byte, journal mode included; migrate --dry-run refuses what migrate refuses; migrate -o json says when it created the file', async () => {
+    const ctx = await start({ seed: 68 });
+    expect((await ctx.vpnsync(['pull', '--quiet'])).code).toBe(EXIT.OK);
+    ctx.emulator.tick(2);
+    // A database in rollback-journal mode (as another tool may leave it): a writer would switch it to WAL.
+    const conn = new BetterSqlite3(ctx.db);
+    conn.pragma('journal_mode = DELETE');
+    conn.close();
+    const bytes = () => createHash('sha256').update(readFileSync(ctx.db)).digest('hex');
+    const before = bytes();
+    const file = path.join(ctx.dir, 'one.json');
+    writeFileSync(file, JSON.stringify({ value: [JSON.parse(ctx.rows<{ _raw: string }>('SELECT _raw FROM vpn_link_connections LIMIT 1')[0]!._raw)] }));
+    for (const args of [['pull', '--dry-run', '--quiet'], ['import', file, '--dry-run', '--quiet'], ['prune', '--keep-pulls', '1', '--dry-run'], ['migrate', '--dry-run']]) {
+      const r = await ctx.vpnsync(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(EXIT.OK);
+      expect(bytes(), args.join(' ')).toBe(before);
+      expect(existsSync(`${ctx.db}-wal`), args.join(' ')).toBe(false);
+    }
+
+    const fifo = path.join(ctx.dir, 'fifo.db');
+    execFileSync('mkfifo', [fifo]);
+    const refused = await ctx.vpnsync(['migrate', '--dry-run'], { db: fifo });
+    expect(refused.code).toBe(EXIT.FAILURE);
+    expect(refused.stderr).toMatch(/^vpnsync: Cannot open .*fifo\.db: it is a named pipe \(FIFO\), not a regular file/);
+
+    const fresh = path.join(ctx.dir, 'fresh.db');
+    const created = await ctx.vpnsync(['migrate', '-o', 'json'], { db: fresh });
+    expect(JSON.parse(created.stdout)).toMatchObject({ file: fresh, dryRun: false, create: true, pending: [] });
+    expect(JSON.parse((await ctx.vpnsync(['migrate', '-o', 'json'], { db: fresh })).stdout)).toMatchObject({ create: false });
+  });
+
+  it('queue show keeps --format text, its older default', async () => {
+    const ctx = await start({ seed: 69 });
+    await fleetWithHistory(ctx);
+    const text = await ctx.vpnsync(['queue', 'show', '1', '--format', 'text']);
+    expect(text.code, text.stderr).toBe(EXIT.OK);
+    expect(text.stdout).toBe((await ctx.vpnsync(['queue', 'show', '1'])).stdout);
+    expect(text.stdout).toMatch(/^action #1: ike-sas — queued\n/);
   });
 });

@@ -55,6 +55,8 @@ describe('at most once: an action ARM carried out and then answered badly is nev
     expect(row.error_code).toBe('OutcomeUnknown');
     expect(row.error_message).toMatch(message);
     expect(row.error_message).toMatch(/it is not sent again/);
+    // ARM did act: nothing may tell the operator the request never arrived.
+    expect(row.error_message).not.toMatch(/cannot reach/);
     expect(run.stderr).toMatch(/#1 reset .*: failed: OutcomeUnknown/);
     // A second run sends nothing: the action has ended, and its connection is held for an hour.
     const again = await ctx.vpnsync(['queue', 'run']);

@@ -112,7 +112,7 @@ describe('queued EXEC actions against the emulator', () => {
       const r = await ended;
       expect(r.code).toBe(code);
       expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
-        `vpnsync: queue run #1 interrupted by ${signal}: marked failed; 1 action in flight: the next queue run finds out how it ended (never sent again)`,
+        `vpnsync: queue run #1 interrupted by ${signal}: marked failed; 1 action in flight: the next queue run resumes it and never sends it again`,
       );
       // Not left `running` for the next run to clear as a dead process's lock.
       expect(ctx.rows('SELECT id, status, error_summary, finished_at IS NOT NULL AS finished FROM queue_runs')).toEqual([{ id: 1, status: 'failed', error_summary: `interrupted by ${signal}`, finished: 1 }]);

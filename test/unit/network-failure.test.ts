@@ -9,8 +9,15 @@ describe('networkFailureLine: a transport failure in an operator’s words', () 
     expect(networkFailureLine('ENOTFOUND', ARM, SETTING, {})).toBe(
       'cannot reach Azure Resource Manager at arm.example:443: the name does not resolve (DNS) (ENOTFOUND); check VPNSYNC_ARM_ENDPOINT (or --arm-endpoint), that it is up, and the network (or set HTTPS_PROXY if it is only reachable through a proxy)',
     );
-    expect(networkFailureLine('ETIMEDOUT', ARM, SETTING, {})).toMatch(/: no answer in time \(ETIMEDOUT\)/);
-    expect(networkFailureLine('EHOSTUNREACH', ARM, SETTING, {})).toMatch(/: no route to the host \(EHOSTUNREACH\)/);
+    expect(networkFailureLine('EHOSTUNREACH', ARM, SETTING, {})).toMatch(/^cannot reach .*: no route to the host \(EHOSTUNREACH\)/);
+  });
+
+  it('a connection that failed once made never says "cannot reach": the request may have arrived (a POST may have been acted on)', () => {
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EPIPE']) {
+      const line = networkFailureLine(code, ARM, SETTING, {});
+      expect(line).toMatch(new RegExp(`^the connection to Azure Resource Manager at arm\\.example:443 failed during the request: .* \\(${code}\\), so it may have been received; check `));
+      expect(line).not.toMatch(/cannot reach/);
+    }
   });
 
   it('with a proxy configured, says to check it rather than to set one', () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { openStore, planMigrations } from '../../store/open-store.js';
 import { resolveDbPath } from '../database-path.js';
@@ -31,13 +32,14 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
       return;
     }
     const keySource = locateFingerprintKey();
+    const create = !existsSync(file);
     const store = await openStore(file, { mode: 'write' });
     try {
       // Also moves the fingerprint key of a database an older vpnsync made out of it.
       fingerprintKeyFor(store, (line) => log.info(line), keySource);
       const applied = store.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all() as string[];
       log.info(`${file}: schema at ${applied[applied.length - 1] ?? 'none'} (${applied.length} migrations applied)`);
-      if (format !== undefined) printResult(format, { file, dryRun: false, create: false, applied, pending: [] }, { columns: ['file', 'migration', 'state'], rows: applied.map((m) => [file, m, 'applied']) });
+      if (format !== undefined) printResult(format, { file, dryRun: false, create, applied, pending: [] }, { columns: ['file', 'migration', 'state'], rows: applied.map((m) => [file, m, 'applied']) });
     } finally {
       await store.close();
     }

@@ -40,7 +40,8 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
   handler: async (argv) => {
     const format = outputOf(argv) as OutputFormat | undefined;
     const log = createLog();
-    const store = await openStore(resolveDbPath(argv.db), { mode: 'write', mustExist: true });
+    // A dry run rehearses on the database as it is: nothing created, migrated or kept.
+    const store = await openStore(resolveDbPath(argv.db), argv['dry-run'] ? { mode: 'rehearse' } : { mode: 'write', mustExist: true });
     try {
       const retention: Retention = argv['keep-pulls'] !== undefined ? { keepPulls: argv['keep-pulls'] } : { keepMs: argv.keep!, now: Date.now() };
       const boundary = pruneBoundary(store.sqlite, retention);

@@ -72,7 +72,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       }
       const ids = failPullsOf(store.sqlite, process.pid, hostname(), new Date().toISOString(), `interrupted by ${signal}`);
       store.sqlite.close();
-      return `pull${ids.length > 0 ? ` #${ids.join(', #')}` : ''} interrupted by ${signal}: marked failed, nothing recorded`;
+      return ids.length > 0 ? `pull #${ids.join(', #')} interrupted by ${signal}: marked failed, nothing recorded` : `pull interrupted by ${signal} before it took the lock: nothing recorded`;
     });
     try {
       result = await runPull({ arm, store, leaseMs, fingerprintKey: fingerprintKeyOf(store, (line) => log.info(line), keySource, dryRun), log: (line) => log.info(line), onProgress: (done, total) => log.progress(`listing link connections: ${done}/${total} VPN connections`) }, {

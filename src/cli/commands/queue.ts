@@ -105,10 +105,12 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
         // Labelled [number], parsed as the text typed (see NUMERIC): positional() takes no `string` setting.
         .positional('id', { type: 'number', demandOption: true, coerce: integerIn('action id', 1, Number.MAX_SAFE_INTEGER) })
         .string('id'),
-      { defaultText: 'the action and its trail as text; tabular formats list the trail, one row per event', formatAlias: true },
+      { extra: ['text'], defaultText: 'text: the action and its trail; tabular formats list the trail, one row per event', formatAlias: true },
     ) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    // `text` (the default) was the older --format's name for the action and its trail.
+    const asked = outputOf(argv);
+    const format = asked === 'text' ? undefined : (asked as OutputFormat | undefined);
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const detail = showAction(store.sqlite, argv.id);
@@ -216,9 +218,10 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       const ids = failHeldLocks(store.sqlite, 'queue_runs', process.pid, hostname(), new Date().toISOString(), `interrupted by ${signal}`);
       const inFlight = ids.length === 0 ? 0 : (store.sqlite.prepare(`SELECT count(*) FROM actions WHERE status = 'running' AND run_id IN (${ids.map(() => '?').join(', ')})`).pluck().get(...ids) as number);
       store.sqlite.close();
+      if (ids.length === 0) return `queue run interrupted by ${signal} before it took the lock: nothing sent`;
       return (
-        `queue run${ids.length > 0 ? ` #${ids.join(', #')}` : ''} interrupted by ${signal}: marked failed` +
-        (inFlight > 0 ? `; ${inFlight} action${inFlight === 1 ? '' : 's'} in flight: the next queue run finds out how ${inFlight === 1 ? 'it' : 'they'} ended (never sent again)` : '')
+        `queue run #${ids.join(', #')} interrupted by ${signal}: marked failed` +
+        (inFlight > 0 ? `; ${inFlight} action${inFlight === 1 ? '' : 's'} in flight: the next queue run resumes ${inFlight === 1 ? 'it' : 'them'} and never sends ${inFlight === 1 ? 'it' : 'them'} again` : '')
       );
     });
     try {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -29,23 +29,32 @@ export function isWatchedQuery(env: NodeJS.ProcessEnv = process.env): boolean {
 export async function runUnderTimeout(seconds: number): Promise<number> {
   // Node's own flags carry over, except a debugger's: its port is this process's.
   const nodeFlags = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-  const child = spawn(process.execPath, [...nodeFlags, ...process.argv.slice(1)], {
+  // Ctrl-C reaches both processes; a SIGTERM sent to this one alone must stop the query too.
+  // The handlers come first: until a listener exists, a signal kills this process outright,
+  // and a child spawned a moment before would be left running its query alone (seen under load).
+  let child: ChildProcess | undefined;
+  let early: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    if (child) child.kill(signal);
+    else early = signal;
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const started = spawn(process.execPath, [...nodeFlags, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, [WATCHED_CHILD]: '1' },
   });
+  child = started;
+  if (early) started.kill(early);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    started.kill('SIGKILL');
   }, seconds * 1000);
-  // Ctrl-C reaches both processes; a SIGTERM sent to this one alone must stop the query too.
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (c, s) => resolve([c, s]));
+      started.once('error', reject);
+      started.once('exit', (c, s) => resolve([c, s]));
     });
     if (timedOut) throw new CliError(`query stopped after ${seconds} s (--timeout); nothing was changed. Narrow the query, or pass a larger --timeout (0 for none)`, EXIT.TIMED_OUT);
     if (code !== null) return code;

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The real launcher, as users run it (it loads the compiled dist/; `npm test` builds first). */
@@ -32,6 +34,11 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
  */
 export function runCliAsUnprivileged(args: readonly string[]): Promise<CliResult> {
   if (process.getuid?.() !== 0) return runCli(args);
+  const closed = closedAncestor(BIN);
+  if (closed) {
+    // Otherwise every such test fails with a bare EACCES from node, far from its cause.
+    return Promise.reject(new Error(`these tests run vpnsync as nobody, who cannot enter ${closed} (mode ${(statSync(closed).mode & 0o777).toString(8)}): clone the repository where others may read it, or chmod o+rx ${closed}`));
+  }
   return outputOf(spawn(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
@@ -49,4 +56,14 @@ export function outputOf(child: ChildProcess, timeoutMs = 120_000): Promise<CliR
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
   });
+}
+
+/** The first directory on the way to `file` that other users may not enter, if any. */
+function closedAncestor(file: string): string | undefined {
+  const dirs: string[] = [];
+  for (let d = path.dirname(path.resolve(file)); ; d = path.dirname(d)) {
+    dirs.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  return dirs.find((d) => (statSync(d).mode & 0o001) === 0);
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
+import { redactUrlCredentials } from './redact-secrets.js';
 
 /** vpnsync's own folder: a clone, or the package npm installed. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,19 +69,6 @@ export function ensureDefaultDirectory(file: string): void {
 /** `scheme://…`: a URL rather than a file path. */
 const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** `text` with the password of a URL (`user:pw@`) replaced by `***`, for messages and --help. */
-export function withoutPassword(text: string): string {
-  const scheme = URL_SCHEME.exec(text)?.[0];
-  if (scheme === undefined) return text;
-  const rest = text.slice(scheme.length);
-  // Everything from the first ':' to the last '@' is hidden, even past a '/': a password typed
-  // without percent-encoding may hold '@' or '/', and hiding too much is harmless here.
-  const at = rest.lastIndexOf('@');
-  const colon = rest.indexOf(':');
-  if (at === -1 || colon === -1 || colon > at) return text;
-  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
-}
-
 /**
  * Throws a UsageError for a URL as the database (--db, or VPNSYNC_DB when there is no --db),
  * naming it without its password: vpnsync reads SQLite files only, and resolving a URL as a
@@ -89,5 +77,5 @@ export function withoutPassword(text: string): string {
 export function refuseDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
   const [given, source] = flag !== undefined ? [flag, '--db'] : [env.VPNSYNC_DB?.trim(), 'VPNSYNC_DB'];
   if (given === undefined || !URL_SCHEME.test(given)) return;
-  throw new UsageError(`${source} ${withoutPassword(given)}: URLs are not supported yet; give a SQLite file path`);
+  throw new UsageError(`${source} ${redactUrlCredentials(given)}: URLs are not supported yet; give a SQLite file path`);
 }

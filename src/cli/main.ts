@@ -7,13 +7,13 @@ import { sqliteErrorIn, StoreError, translateSqliteError } from '../store/store-
 import { FingerprintKeyError } from '../store/fingerprint-key.js';
 import { NormaliseError } from '../sync/normalise.js';
 import { NoMatchError } from '../sync/no-match-error.js';
-import { ensureDefaultDirectory, locateDb, refuseDatabaseUrl, resolveDbPath, withoutPassword } from './database-path.js';
+import { ensureDefaultDirectory, locateDb, refuseDatabaseUrl, resolveDbPath } from './database-path.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { GlobalArgs } from './global-options.js';
 import { isNetworkFailureCode } from '../arm/network-failure.js';
 import { endQuietlyOnEpipe } from './output.js';
-import { redactWrites } from './redact-secrets.js';
+import { redactUrlCredentials, redactWrites } from './redact-secrets.js';
 
 /**
  * The commands, in --help order, each loaded only when needed: a command line naming one
@@ -210,7 +210,7 @@ function buildParser(argv: readonly string[], commands: readonly CommandModule<G
 /** The end of `vpnsync --help`: the database in use, and where that choice came from. */
 function databaseInUse(db: ReturnType<typeof locateDb>): string {
   const how = db.source === '--db' ? 'from --db' : db.source === 'VPNSYNC_DB' ? 'from VPNSYNC_DB; --db FILE to use another' : `${db.source}; --db FILE or VPNSYNC_DB to use another`;
-  return `Database: ${withoutPassword(db.file)}\n  (${how})`;
+  return `Database: ${redactUrlCredentials(db.file)}\n  (${how})`;
 }
 
 /** What the CLI makes of a command line it only parsed: the command and arguments, or the usage error it would exit 2 with. */

@@ -45,8 +45,16 @@ const SECRET_FIELDS = new RegExp(
   `((?:client_secret|client_assertion|access_token|refresh_token|id_token|assertion|password|passwd|sharedKey|shared_key|AZURE_CLIENT_SECRET)["']?\\s*[:=]\\s*)${VALUE}`,
   'gi',
 );
-/** user:password@ (or a bare user@) in any URL. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+/**
+ * user:password@ (or a bare user@) in any URL, up to the URL's last '@': a password typed without
+ * percent-encoding may hold '@' or '/', and hiding a little too much is harmless here.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s"'<>]*@/gi;
+
+/** `text` with the credentials of every URL in it replaced by REDACTED (`postgres://[redacted]@host/db`). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+}
 /**
  * Bearer and Basic credentials wherever they stand: random-looking (a digit, `+`, `/`, `=` or a
  * lower-case letter followed by a capital), so that "a Basic SKU gateway" stays as it is.
@@ -70,8 +78,7 @@ function keepQuotes(value: string): string {
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out
-    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+  return redactUrlCredentials(out)
     .replace(AUTHORIZATION, (_, head: string, value: string) => `${head}${keepQuotes(value)}`)
     .replace(SECRET_FIELDS, (_, head: string, value: string) => `${head}${keepQuotes(value)}`)
     .replace(SCHEME_TOKEN, `$1 ${REDACTED}`)

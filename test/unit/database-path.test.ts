@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDbPath, isInstalledPackage, locateDb, refuseDatabaseUrl, withoutPassword } from '../../src/cli/database-path.js';
+import { defaultDbPath, isInstalledPackage, locateDb, refuseDatabaseUrl } from '../../src/cli/database-path.js';
+import { redactUrlCredentials } from '../../src/cli/redact-secrets.js';
 
 const CLONE = '/home/ops/src/vpnsync';
 const GLOBAL = '/usr/lib/node_modules/vpnsync';
@@ -31,17 +32,17 @@ describe('the database path', () => {
   });
 
   it('names a URL without its password, whatever the password holds', () => {
-    expect(withoutPassword('postgres://ops:s3cret@db.example:5432/vpnsync')).toBe('postgres://ops:***@db.example:5432/vpnsync');
-    expect(withoutPassword('postgres://ops:p@ss/w@rd@host/db')).toBe('postgres://ops:***@host/db');
-    expect(withoutPassword('mysql://root:p@ss@localhost')).toBe('mysql://root:***@localhost');
-    expect(withoutPassword('postgres://ops@host/db')).toBe('postgres://ops@host/db');
-    expect(withoutPassword('/srv/a:b@c.db')).toBe('/srv/a:b@c.db');
+    expect(redactUrlCredentials('postgres://ops:s3cret@db.example:5432/vpnsync')).toBe('postgres://[redacted]@db.example:5432/vpnsync');
+    expect(redactUrlCredentials('postgres://ops:p@ss/w@rd@host/db')).toBe('postgres://[redacted]@host/db');
+    expect(redactUrlCredentials('mysql://root:p@ss@localhost')).toBe('mysql://[redacted]@localhost');
+    expect(redactUrlCredentials('postgres://ops@host/db')).toBe('postgres://[redacted]@host/db');
+    expect(redactUrlCredentials('/srv/a:b@c.db')).toBe('/srv/a:b@c.db');
     expect(locateDb('postgres://u:pw@h/d', {}, CLONE)).toEqual({ file: 'postgres://u:pw@h/d', source: '--db' });
   });
 
   it('refuses a URL as --db or VPNSYNC_DB', () => {
     expect(() => refuseDatabaseUrl('sqlite:///tmp/x.db')).toThrow(/^--db sqlite:\/\/\/tmp\/x\.db: URLs are not supported yet; give a SQLite file path$/);
-    expect(() => refuseDatabaseUrl(undefined, { VPNSYNC_DB: 'postgres://a:b@c/d' })).toThrow('VPNSYNC_DB postgres://a:***@c/d: URLs');
+    expect(() => refuseDatabaseUrl(undefined, { VPNSYNC_DB: 'postgres://a:b@c/d' })).toThrow('VPNSYNC_DB postgres://[redacted]@c/d: URLs');
     expect(() => refuseDatabaseUrl('./data/vpnsync.db', { VPNSYNC_DB: 'postgres://a:b@c/d' })).not.toThrow();
   });
 });

@@ -7,6 +7,7 @@ const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 describe('redactSecrets: credentials in any form become [redacted]', () => {
   it.each([
     ['URL credentials', 'proxy http://user:s3cretPW@127.0.0.1:8080/ refused', `proxy http://${REDACTED}@127.0.0.1:8080/ refused`],
+    ['URL credentials whose password holds @ and / unencoded', 'db postgres://ops:p@ss/w@rd@host/db refused', `db postgres://${REDACTED}@host/db refused`],
     ['URL credentials in JSON', '"proxy": "https://u:p%40ss@proxy.corp:3128"', `"proxy": "https://${REDACTED}@proxy.corp:3128"`],
     ['an Authorization header', 'Authorization: Bearer abc.def-ghi', `Authorization: ${REDACTED}`],
     ['a JSON authorization header', '{"authorization": "Bearer abc", "accept": "x"}', `{"authorization": "${REDACTED}", "accept": "x"}`],

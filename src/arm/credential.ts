@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { connect } from 'node:tls';
-import { networkFailureLine } from './network-failure.js';
+import { hostPortOf, networkFailureLine } from './network-failure.js';
 import { DefaultAzureCredential } from '@azure/identity';
 
 /** Entra ID hosts of the public and sovereign clouds, where instance discovery works. */
@@ -159,7 +159,7 @@ function probeTls(url: string): Promise<{ hostPort: string; code: string } | und
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const port = Number(parsed.port || 443);
-  const hostPort = `${parsed.hostname}:${port}`;
+  const hostPort = hostPortOf(parsed);
   return new Promise((resolve) => {
     const socket = connect({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, timeout: PROBE_TIMEOUT_MS });
     const done = (code: string | undefined) => {

@@ -51,7 +51,12 @@ export async function openStore(file: string, options: OpenStoreOptions): Promis
   const readonly = options.mode === 'read';
   const rehearse = options.mode === 'rehearse';
   if ((readonly || rehearse || options.mustExist) && !existsSync(file)) {
-    throw new StoreError('missing', `No database at ${file}. Run \`vpnsync pull\` first (or pass --db).`);
+    throw new StoreError(
+      'missing',
+      rehearse
+        ? `No database at ${file}: a dry run compares with what is stored, and creates nothing. Run the command without --dry-run (or vpnsync migrate for an empty database) first.`
+        : `No database at ${file}. Run \`vpnsync pull\` first (or pass --db).`,
+    );
   }
   refuseNonRegularFile(file);
   if (options.mode === 'write') createPrivateFile(file);

@@ -153,12 +153,15 @@ describe('--dry-run on pull, import and migrate: what would happen, nothing writ
     expect(did.pullId).toBe(2);
   });
 
-  it('pull --dry-run without a database says how to get one, and creates nothing', async () => {
+  it('pull --dry-run and import --dry-run without a database say how to get one, and create nothing', async () => {
     const ctx = await start({ seed: 65 });
-    const r = await ctx.vpnsync(['pull', '--dry-run']);
-    expect(r.code).toBe(EXIT.USAGE);
-    expect(r.stderr).toBe(`vpnsync: No database at ${ctx.db}: a dry run compares what ARM holds with what is stored. Run vpnsync pull (or vpnsync migrate for an empty database) first.\n`);
-    expect(existsSync(ctx.db)).toBe(false);
+    const file = path.join(import.meta.dirname, '../fixtures/azure-spec/examples/VpnSiteLinkConnectionList.json');
+    for (const args of [['pull', '--dry-run'], ['import', file, '--dry-run']]) {
+      const r = await ctx.vpnsync(args);
+      expect(r.code, args.join(' ')).toBe(EXIT.USAGE);
+      expect(r.stderr).toBe(`vpnsync: No database at ${ctx.db}: a dry run compares with what is stored, and creates nothing. Run the command without --dry-run (or vpnsync migrate for an empty database) first.\n`);
+      expect(existsSync(ctx.db)).toBe(false);
+    }
   });
 
   it('import --dry-run reports what the import then records, and writes nothing', async () => {

@@ -5,7 +5,6 @@ import { ImportInputError } from '../../import/import-input-error.js';
 import { parseImportJson } from '../../import/parse-import-json.js';
 import { MAX_IMPORT_BYTES, readImportInput } from '../../import/read-import-input.js';
 import { openStore } from '../../store/open-store.js';
-import { StoreError } from '../../store/store-error.js';
 import { resolveDbPath } from '../database-path.js';
 import { fingerprintKeyOf, locateFingerprintKey } from '../fingerprint-key-path.js';
 import { lockLeaseMs } from '../lock-lease.js';
@@ -46,12 +45,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     const file = resolveDbPath(argv.db);
     const leaseMs = lockLeaseMs();
     const keySource = locateFingerprintKey();
-    const store = await openStore(file, { mode: dryRun ? 'rehearse' : 'write' }).catch((e: unknown) => {
-      if (dryRun && e instanceof StoreError && e.reason === 'missing') {
-        throw new StoreError('missing', `No database at ${file}: a dry run compares the file with what is stored. Run vpnsync import without --dry-run (or vpnsync migrate for an empty database) first.`);
-      }
-      throw e;
-    });
+    const store = await openStore(file, { mode: dryRun ? 'rehearse' : 'write' });
     let result: ImportResult;
     try {
       const fingerprintKey = fingerprintKeyOf(store, (line) => log.info(line), keySource, dryRun);

@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { Argv, CommandModule } from 'yargs';
-import { openStore, type Store } from '../../store/open-store.js';
-import { StoreError } from '../../store/store-error.js';
+import { openStore } from '../../store/open-store.js';
 import { failPullsOf } from '../../store/pull-lock.js';
 import type { PullStrategy } from '../../store/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STRATEGY, MAX_CONCURRENCY } from '../../sync/fetch-links.js';
@@ -62,7 +61,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
     const keySource = locateFingerprintKey();
     const arm = await armClientFor(argv, (line) => log.info(line));
     const dryRun = argv['dry-run'];
-    const store = await openPullStore(resolveDbPath(argv.db), dryRun);
+    const store = await openStore(resolveDbPath(argv.db), { mode: dryRun ? 'rehearse' : 'write' });
     const { runPull } = await import('../../sync/run-pull.js');
     let result: PullResult;
     const stopSignals = onStoppingSignal((signal) => {
@@ -104,22 +103,6 @@ function pullRecord(r: PullResult, dryRun: boolean): Records {
     columns: ['pullId', 'status', 'links', 'added', 'changed', 'removed', 'scopesFailed', 'requests', 'throttled', 'seconds'],
     rows: [[dryRun ? null : r.pullId, r.status, r.seen, r.added + r.restored, r.changed, r.removed, r.scopesFailed, r.requests, r.throttled, Number(r.seconds.toFixed(1))]],
   };
-}
-
-/**
- * The database a pull writes; for a dry run, the existing one opened to rehearse in (nothing is
- * created or migrated), with a message that says how to get one when there is none.
- */
-async function openPullStore(file: string, dryRun: boolean): Promise<Store> {
-  if (!dryRun) return openStore(file, { mode: 'write' });
-  try {
-    return await openStore(file, { mode: 'rehearse' });
-  } catch (e) {
-    if (e instanceof StoreError && e.reason === 'missing') {
-      throw new StoreError('missing', `No database at ${file}: a dry run compares what ARM holds with what is stored. Run vpnsync pull (or vpnsync migrate for an empty database) first.`);
-    }
-    throw e;
-  }
 }
 
 /** "dry run: a pull would record 312 links (3 added, 2 changed, 1 removed), 0 scopes failed, …; nothing written". */

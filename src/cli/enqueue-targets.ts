@@ -9,7 +9,7 @@ import { ask, canConfirm, isYes, processConfirmIo, type ConfirmIo } from './conf
 import { resolveDbPath } from './database-path.js';
 import { UsageError } from './errors.js';
 import { createLog, out } from './output.js';
-import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from './output-option.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs } from './output-option.js';
 import { parseTimeArg } from './time-arg.js';
 
 /** Enqueue options shared by `queue reset`, `queue ike-sas` and `exec`. */
@@ -57,7 +57,7 @@ export async function enqueueFromTargets(kind: ActionKind, input: ActionTargetIn
   const notBefore = argv['not-before'] !== undefined ? parseTimeArg('--not-before', argv['not-before'], now) : undefined;
   const file = resolveDbPath(argv.db);
   const dryRun = argv['dry-run'];
-  const format = outputOf(argv) as OutputFormat | undefined;
+  const format = outputOf(argv);
   const log = createLog();
   // Without --allow-unknown every target must be in the inventory: no database, nothing to queue.
   // A dry run writes nothing, so it reads an existing database and never creates or migrates one.

@@ -45,14 +45,18 @@ export function withOutputOption<T>(y: Argv<T>, spec: OutputSpec): Argv<T & Outp
     .option('json', { type: 'boolean', describe: 'Same as -o json' }) as unknown as Argv<T & OutputArgs>;
 }
 
-/** The format asked for: -o/--output, or --json; undefined when neither was given (the command's default). */
-export function outputOf(argv: OutputArgs): string | undefined {
+/**
+ * The format asked for: -o/--output, or --json; undefined when neither was given (the command's
+ * default). yargs has checked the value against the command's choices: OUTPUT_FORMATS and the
+ * `Extra` formats it declared (withOutputOption's `extra`).
+ */
+export function outputOf<Extra extends string = never>(argv: OutputArgs): OutputFormat | Extra | undefined {
   // A repeated -o hands over an array; the last one wins, as with every other option.
   const output = Array.isArray(argv.output) ? (argv.output as string[])[argv.output.length - 1] : argv.output;
   if (argv.json === true && output !== undefined && output !== 'json') {
     throw new UsageError(`Expected either --json or -o ${output}, not both`);
   }
-  return argv.json === true ? 'json' : output;
+  return (argv.json === true ? 'json' : output) as OutputFormat | Extra | undefined;
 }
 
 /** A list of records: columns and rows for the tabular formats, objects (camelCase keys) for json and ndjson. */

@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
-import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs } from '../output-option.js';
 
 /** The options of `vpnsync import`, as yargs parses them. */
 export interface ImportArgs extends GlobalArgs, OutputArgs {
@@ -35,7 +35,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       .example('$0 import links.json', 'A ListByVpnConnection response saved by az rest')
       .example('az rest --method get --url "/subscriptions/$SUB/providers/Microsoft.Network/vpnGateways?api-version=2024-05-01" | $0 import -', 'Gateways with embedded connections, from stdin') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     const log = createLog({ quiet: argv.quiet });
     // Everything about the input is checked before the database is opened: bad input leaves
     // no trace, not even a new empty database.

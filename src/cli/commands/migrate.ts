@@ -5,7 +5,7 @@ import { resolveDbPath } from '../database-path.js';
 import { fingerprintKeyFor, locateFingerprintKey } from '../fingerprint-key-path.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
-import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs } from '../output-option.js';
 
 /** Parsed options of `vpnsync migrate`. */
 export interface MigrateArgs extends GlobalArgs, OutputArgs {
@@ -21,7 +21,7 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'Say which migrations would be applied (and whether the file would be created); write nothing' })
       .example('$0 migrate --dry-run', 'Before an upgrade: what the new version would change in the schema') as unknown as Argv<MigrateArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     const file = resolveDbPath(argv.db);
     const log = createLog();
     if (argv['dry-run']) {

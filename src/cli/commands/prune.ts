@@ -8,7 +8,7 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
-import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 import { asUsageError, coerceWith } from './snapshots.js';
 
@@ -38,7 +38,7 @@ export const pruneCommand: CommandModule<GlobalArgs, PruneArgs> = {
       .example('$0 prune --keep 90d', 'Keep 90 days of history')
       .example('$0 prune --keep-pulls 1000 --dry-run', 'What keeping the newest 1000 pulls would drop') as unknown as Argv<PruneArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     const log = createLog();
     // A dry run rehearses on the database as it is: nothing created, migrated or kept.
     const store = await openStore(resolveDbPath(argv.db), argv['dry-run'] ? { mode: 'rehearse' } : { mode: 'write', mustExist: true });

@@ -13,7 +13,7 @@ import { lockLeaseMs } from '../lock-lease.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog } from '../output.js';
-import { outputOf, printResult, withOutputOption, type OutputArgs, type OutputFormat, type Records } from '../output-option.js';
+import { outputOf, printResult, withOutputOption, type OutputArgs, type Records } from '../output-option.js';
 import { onStoppingSignal } from '../signals.js';
 import { integerIn, matching, NUMERIC } from '../validate.js';
 import { armClientFor, withArmOptions, type ArmArgs } from '../arm-options.js';
@@ -54,7 +54,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .example('$0 pull --quiet >> /var/log/vpnsync.log 2>&1', 'From cron: only problems and the summary')
       .example('$0 pull --gateway vpngw-weu-01 --dry-run', 'What a pull of one gateway would change, without recording it') as unknown as Argv<PullArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     setFlagsFromString(`--heap-growing-percent=${PULL_HEAP_GROWING_PERCENT}`);
     const log = createLog({ quiet: argv.quiet });
     const leaseMs = lockLeaseMs();

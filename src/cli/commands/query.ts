@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { HistoryInputError } from '../../history/history-input-error.js';
 import { asOfState } from '../../query/as-of-view.js';
-import { createRowFormatter, defaultQueryFormat, type QueryFormat } from '../../query/format/query-format.js';
+import { createRowFormatter, defaultQueryFormat } from '../../query/format/query-format.js';
 import type { RowFormatter } from '../../query/format/row-formatter.js';
 import { openQueryDb } from '../../query/open-query-db.js';
 import { QueryError } from '../../query/query-error.js';
@@ -49,7 +49,7 @@ export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
     }
     const sql = await readSql(argv);
     const params = parseOrUsage(() => parseQueryParams(argv.param === undefined ? [] : [argv.param].flat()));
-    const format = (outputOf(argv) as QueryFormat | undefined) ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
+    const format = outputOf(argv) ?? defaultQueryFormat(Boolean(process.stdout.isTTY));
     const db = await openQueryDb(resolveDbPath(argv.db));
     try {
       const asOf = argv.at === undefined ? undefined : asOfState(db.sqlite, db.file, argv.at);

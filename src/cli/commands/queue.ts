@@ -17,7 +17,7 @@ import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalArgs } from '../global-options.js';
 import { createLog, out, renderTable } from '../output.js';
-import { outputOf, printRecords, printResult, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
+import { outputOf, printRecords, printResult, withOutputOption, type OutputArgs } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 import type { ActionKind, ActionStatus } from '../../store/schema.js';
 
@@ -81,7 +81,7 @@ const listCommand: CommandModule<GlobalArgs, ListArgs> = {
       .option('status', { type: 'string', array: true, choices: STATUSES, describe: 'Only these statuses (repeatable)' })
       .example('$0 queue list --status failed -o json | jq \'.[].errorCode\'', 'Why actions failed') as unknown as Argv<ListArgs>,
   handler: async (argv) => {
-    const format = (outputOf(argv) ?? 'table') as OutputFormat;
+    const format = outputOf(argv) ?? 'table';
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const rows = listActions(store.sqlite, argv.status);
@@ -109,8 +109,8 @@ const showCommand: CommandModule<GlobalArgs, IdArgs> = {
     ) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     // `text` (the default) was the older --format's name for the action and its trail.
-    const asked = outputOf(argv);
-    const format = asked === 'text' ? undefined : (asked as OutputFormat | undefined);
+    const asked = outputOf<'text'>(argv);
+    const format = asked === 'text' ? undefined : asked;
     const store = await openStore(resolveDbPath(argv.db), { mode: 'read' });
     try {
       const detail = showAction(store.sqlite, argv.id);
@@ -142,7 +142,7 @@ const cancelCommand: CommandModule<GlobalArgs, IdArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'Only check that the action could be cancelled; write nothing' }) as unknown as Argv<IdArgs>,
   handler: async (argv) => {
     const dryRun = argv['dry-run'] === true;
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     const report = () => {
       if (format !== undefined) printResult(format, { id: argv.id, cancelled: !dryRun, dryRun }, { columns: ['id', 'cancelled', 'dryRun'], rows: [[argv.id, !dryRun, dryRun]] });
     };
@@ -179,7 +179,7 @@ const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       .option('operation-deadline', { type: 'string', describe: `Follow an operation this long after its POST, then end it as OutcomeUnknown (never re-POSTed): ${DURATION_FORMS} (default ${DEFAULT_OPERATION_DEADLINE_MS / 60_000}m)`, coerce: coerceWith((t) => parseDuration(t, '--operation-deadline')) })
       .option('quiet', { type: 'boolean', default: false, describe: 'Only failures on stderr' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
-    const format = outputOf(argv) as OutputFormat | undefined;
+    const format = outputOf(argv);
     const log = createLog({ quiet: argv.quiet });
     const options = { concurrency: argv.concurrency, maxResets: argv['max-resets'], force: argv.force, ids: argv.id, operationDeadlineMs: argv['operation-deadline'] };
     const { planQueueRun, runQueue } = await import('../../queue/run-queue.js');

@@ -38,7 +38,7 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
       const now = Date.now();
       const period = resolveReportPeriod(store.sqlite, { sinceMs: argv.since, from: argv.from, to: argv.to, now });
       const report = buildReport(store.sqlite, period, { generatedAt: new Date(now).toISOString(), top: argv.top });
-      const format = outputOf(argv) ?? 'md';
+      const format = outputOf<'html'>(argv) ?? 'md';
       switch (format) {
         case 'json':
           out(JSON.stringify(report, null, 2));

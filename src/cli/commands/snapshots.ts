@@ -8,7 +8,7 @@ import { resolveDbPath } from '../database-path.js';
 import { UsageError } from '../errors.js';
 import type { GlobalArgs } from '../global-options.js';
 import { out } from '../output.js';
-import { outputOf, printRecords, withOutputOption, type OutputArgs, type OutputFormat } from '../output-option.js';
+import { outputOf, printRecords, withOutputOption, type OutputArgs } from '../output-option.js';
 import { integerIn, NUMERIC } from '../validate.js';
 
 /**
@@ -89,7 +89,7 @@ export const snapshotsCommand: CommandModule<GlobalArgs, SnapshotsArgs> = {
       }
       // The table shortens notes to keep a line per pull; every other format carries them whole.
       const note = format === 'table' ? shorten : (s: string | null) => s;
-      printRecords(format as OutputFormat, {
+      printRecords(format, {
         columns: ['id', 'ref', 'finished', 'status', 'links', 'added', 'changed', 'removed', 'scopesFailed', 'filter', 'note'],
         rows: rows.map((r) => [r.id, r.ref, formatTime(r.finishedAt), r.status, r.linksSeen, r.linksAdded, r.linksChanged, r.linksRemoved, r.scopesFailed, r.filter, note(r.note)]),
         objects: rows,

@@ -30,7 +30,7 @@ function repositoryFiles(): string[] {
 // A clone must build, demo and test with nothing beside it: Microsoft's spec and examples are in
 // test/fixtures/azure-spec, and no file may reach for the folder they were once read from.
 describe('the repository stands on its own', () => {
-  it('no file refers to ../shared', () => {
+  it('no file refers to the shared folder beside the clone', () => {
     const offenders: string[] = [];
     for (const file of repositoryFiles()) {
       if (file === SELF || file.split(/[\\/]/).includes('node_modules')) continue;
